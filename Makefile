@@ -1,0 +1,40 @@
+# Storyline — the two commands: `make run` (demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DB ?= storyline.db
+
+.PHONY: run test install lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Ingest the bundled demo corpus into $(DB), group it into stories and print them.
+run: $(STAMP)
+	$(BIN)/storyline demo --db $(DB)
+
+## Install what the tests need and run the whole suite: ruff, then pytest.
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check storyline tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy storyline
+
+## Benchmarks (long; not part of the suite). Results go to BENCHMARKS.md by hand.
+bench: $(STAMP)
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/semeval.py
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,63 @@
+"""The one place where Storyline's components are registered.
+
+The defaults are registered exactly the way a third party registers its own:
+a package may add readers or encoders through the entry-point groups
+``storyline.readers`` and ``storyline.encoders`` (the entry point's name is the
+format or model name; its object is the reader instance or the encoder factory
+``(threads: int) -> Encoder``). Nothing registers itself by being imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .embed import Encoder
+    from .readers import Reader
+
+EncoderFactory = Callable[[int], "Encoder"]
+
+
+def _default_readers() -> dict[str, Reader]:
+    from .readers.html import HtmlReader
+    from .readers.jsonl import JsonArrayReader, JsonlReader
+    from .readers.text import TextReader
+
+    return {"html": HtmlReader(), "jsonl": JsonlReader(), "json": JsonArrayReader(), "text": TextReader()}
+
+
+def _default_encoders() -> dict[str, EncoderFactory]:
+    from .embed import E5Encoder, UseEncoder
+
+    return {UseEncoder.name: UseEncoder, E5Encoder.name: E5Encoder}
+
+
+@cache
+def readers() -> dict[str, Reader]:
+    """Every reader by the format it reads: the defaults, then plugins (which may replace them)."""
+    found = _default_readers()
+    for entry in entry_points(group="storyline.readers"):
+        found[entry.name] = entry.load()
+    return found
+
+
+@cache
+def encoders() -> dict[str, EncoderFactory]:
+    """Every encoder factory by model name: the defaults, then plugins."""
+    found = _default_encoders()
+    for entry in entry_points(group="storyline.encoders"):
+        found[entry.name] = entry.load()
+    return found
+
+
+def encoder_factory(name: str) -> EncoderFactory:
+    try:
+        return encoders()[name]
+    except KeyError:
+        known = ", ".join(sorted(encoders()))
+        raise ConfigError(f"unknown encoder {name!r}; choose one of: {known}") from None

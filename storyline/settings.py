@@ -1,0 +1,99 @@
+"""Every setting declared once: name, default, help.
+
+The CLI's ``storyline settings`` listing, the environment variables
+(``STORYLINE_<NAME>``) and the docs all come from :data:`SETTINGS`. A setting
+given on the command line beats the environment, which beats the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "STORYLINE_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "encoder",
+        "use-multilingual-v3",
+        "Sentence encoder: use-multilingual-v3 (fast, 16 languages) or multilingual-e5-small (~100 languages, slower).",
+    ),
+    Setting("threads", 2, "CPU threads the encoder may use (in-process work)."),
+    Setting("workers", 2, "Processes that enrich and embed during ingest (1 = all in this process)."),
+    Setting("max_bytes", 20_000_000, "Largest input file, in bytes; bigger files are skipped with a reason."),
+    Setting("min_words", 12, "Fewest words an article text may have (CJK: characters / 2); shorter texts are skipped."),
+    Setting("story_threshold", 0.58, "Similarity (0–1) above which two articles are grouped into one story."),
+    Setting("story_window_days", 21.0, "Articles published further apart than this many days never share a story."),
+    Setting("evidence_pairs", 8, "How many aligned sentence pairs `compare` shows."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings. Build with :func:`load_settings`; fields mirror :data:`SETTINGS`."""
+
+    encoder: str = "use-multilingual-v3"
+    threads: int = 2
+    workers: int = 2
+    max_bytes: int = 20_000_000
+    min_words: int = 12
+    story_threshold: float = 0.58
+    story_window_days: float = 21.0
+    evidence_pairs: int = 8
+
+    def replace(self, **changes: Any) -> Settings:
+        return load_settings(changes, base=self)
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    kind = type(setting.default)
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"setting {setting.name!r} must be a {kind.__name__}, got {value!r}; "
+            f"see `storyline settings` for what it takes"
+        ) from None
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    base: Settings | None = None,
+) -> Settings:
+    """Resolve settings from the defaults, ``STORYLINE_*`` environment variables and ``overrides``.
+
+    ``None`` values in ``overrides`` mean "not given" and are ignored.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = dataclasses.asdict(base) if base else {}
+    for setting in SETTINGS:
+        if base is None and setting.env in env:
+            values[setting.name] = _coerce(setting, env[setting.env])
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in _BY_NAME:
+            known = ", ".join(_BY_NAME)
+            raise ConfigError(f"unknown setting {name!r}; known settings are: {known}")
+        values[name] = _coerce(_BY_NAME[name], value)
+    return Settings(**values)

@@ -1,0 +1,95 @@
+"""The `storyline` command as a user runs it: a subprocess, a real SQLite file, real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from storyline.records import DIMENSIONS
+
+from .conftest import FIXTURES, run_cli
+
+
+def test_ingest_list_show_and_reingest(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    first = run_cli("ingest", str(FIXTURES), "--db", db, "--json")
+    summary = json.loads(first.stdout)
+    assert summary["added"] == 4 and summary["skipped"] == 2 and summary["stories"] >= 2
+    assert "mixed.jsonl#3: line 3 is not valid JSON" in first.stderr
+    again = run_cli("ingest", str(FIXTURES), "--db", db)
+    assert again.stdout.startswith("0 added, 4 already stored")
+
+    stories = json.loads(run_cli("stories", "--db", db, "--json").stdout)
+    fire = next(s for s in stories if s["size"] == 3)
+    assert set(fire["languages"]) == {"en", "ru", "ar"}
+    assert all(m["reason"] for m in fire["members"])
+
+    shown = run_cli("story", fire["id"][:6], "--db", db).stdout
+    assert "why: first article of the story" in shown and "why: joined" in shown
+
+    listing = run_cli("articles", "--db", db, "--json").stdout
+    ids = [row["id"] for row in json.loads(listing)]
+    assert len(ids) == 4
+    article = json.loads(run_cli("article", ids[0][:8], "--db", db, "--json").stdout)
+    assert article["id"] == ids[0] and article["sentences"] and article["mentions"]
+
+    problems = run_cli("problems", "--db", db, "--json").stdout
+    assert len(json.loads(problems)) == 2
+
+
+def test_compare_two_files_json() -> None:
+    out = run_cli("compare", str(FIXTURES / "harbour-fire.html"), str(FIXTURES / "harbour-fire-ru.txt"), "--json")
+    data = json.loads(out.stdout)
+    for name in DIMENSIONS:
+        assert isinstance(data[name], float) and 1 <= data[name] <= 4
+    assert data["a"]["language"] == "en" and data["b"]["language"] == "ru"
+    assert data["aligned"] and data["aligned"][0]["similarity"] > 0.6
+    assert "Poland" in data["shared"]["place"]
+    readable = run_cli("compare", str(FIXTURES / "harbour-fire.html"), str(FIXTURES / "harbour-fire-ru.txt")).stdout
+    assert "Overall" in readable and "aligned sentences" in readable
+
+
+def test_errors_are_one_line_with_a_fix_and_exit_1(tmp_path: Path) -> None:
+    missing = run_cli("compare", str(tmp_path / "nope.html"), str(FIXTURES / "harbour-fire.html"), check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("error: ") and len(missing.stderr.strip().splitlines()) == 1
+    (tmp_path / "empty.txt").write_text("")
+    nothing = run_cli("ingest", str(tmp_path / "empty.txt"), "--db", str(tmp_path / "x.db"), check=False)
+    assert nothing.returncode == 1
+    assert "skipped" in nothing.stderr and "the file is empty" in nothing.stderr
+    assert "error: no article could be read" in nothing.stderr
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database " * 200)
+    bad_db = run_cli("stories", "--db", str(notes), check=False)
+    assert bad_db.returncode == 1 and "cannot be opened as a Storyline database" in bad_db.stderr
+    usage = run_cli("stories", "--limit", "many", check=False)
+    assert usage.returncode == 2
+
+
+def test_ingest_keeps_what_is_stored_when_later_files_are_bad(tmp_path: Path) -> None:
+    db = str(tmp_path / "keep.db")
+    run_cli("ingest", str(FIXTURES / "harbour-fire.html"), "--db", db, "--no-group")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "one-word.txt").write_text("Breaking")
+    (bad / "cp1251.txt").write_bytes(
+        "Пожар в порту\nКрупный пожар уничтожил три склада в порту Гданьска "
+        "на севере Польши в воскресенье вечером.".encode("cp1251")
+    )
+    result = run_cli("ingest", str(bad), "--db", db, "--json")
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 1 and summary["articles_in_store"] == 2
+    assert "one-word.txt: the text has 1 word" in result.stderr
+
+
+def test_demo_lists_stories(tmp_path: Path) -> None:
+    shutil.rmtree(tmp_path / "x", ignore_errors=True)
+    out = run_cli("demo", "--db", str(tmp_path / "demo.db"))
+    assert "stories from" in out.stdout
+    assert out.stdout.count("●") >= 10
+
+
+def test_settings_listing() -> None:
+    rows = json.loads(run_cli("settings", "--json", env={"STORYLINE_MIN_WORDS": "40"}).stdout)
+    assert {r["name"]: r["value"] for r in rows}["min_words"] == 40
