@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import InputError, NotFoundError, StorylineError
+from .errors import InputError, StorylineError
 from .records import DIMENSIONS, Article, Comparison, Story
 from .settings import SETTINGS, Settings, load_settings
 from .store import Store, open_store
@@ -344,25 +344,6 @@ def _print_article(a: Article) -> None:
 
 
 # -- compare ------------------------------------------------------------------
-def _load_one(ref: str, store: Store | None, settings: Settings) -> Article:
-    """An article from a file path, or from the store by (prefix of) id."""
-    from .pipeline import articles_from_path
-
-    if Path(ref).exists():
-        found = articles_from_path(ref, settings)
-        if len(found) > 1:
-            err(f"note: {ref} holds {len(found)} articles; comparing the first")
-        return found[0]
-    if store is None:
-        raise InputError(f"{ref!r} is neither a file nor, without a database, an article id; give a file path")
-    try:
-        return store.get_article(ref)
-    except NotFoundError:
-        raise InputError(
-            f"{ref!r} is neither an existing file nor a stored article id; check the path or the id"
-        ) from None
-
-
 def comparison_json(c: Comparison) -> dict[str, Any]:
     data: dict[str, Any] = {name: c.scores[name] for name in DIMENSIONS}
     data.update(
@@ -424,13 +405,14 @@ def _print_comparison(c: Comparison) -> None:
 @settings_options
 def compare(a: str, b: str, db: str | None, as_json: bool, **options: Any) -> None:
     """Compare two articles (files in any ingestible format, or stored ids) on SemEval's seven dimensions."""
+    from .pipeline import load_article
     from .score import compare as compare_pair
 
     settings = _settings(options)
     db = db or (DEFAULT_DB if Path(DEFAULT_DB).exists() else None)
     store = open_store(db) if db else None
     try:
-        left, right = _load_one(a, store, settings), _load_one(b, store, settings)
+        left, right = load_article(a, store, settings), load_article(b, store, settings)
         result = compare_pair(left, right, settings, cache=store)
     finally:
         if store is not None:

@@ -420,6 +420,31 @@ def articles_from_path(path: str | Path, settings: Settings) -> list[Article]:
     return articles
 
 
+def load_article(ref: str | Path, store: Store | None, settings: Settings) -> Article:
+    """An article from a file (its first article) or, given a store, a stored id or id prefix.
+
+    A file whose article is already stored comes back as stored: enriched and embedded
+    once, not again.
+    """
+    from .errors import NotFoundError
+    from .readers import read_paths
+
+    path = Path(ref)
+    if path.exists():
+        built = [b for batch in build_batches(read_paths([path], settings.max_bytes), settings) for b in batch.articles]
+        if not built:
+            articles_from_path(path, settings)  # raises with the reason the file could not be read
+        if store is not None and store.has_articles([built[0].id]):
+            return store.get_article(built[0].id)
+        return enrich([built[0]])[0]
+    if store is None:
+        raise InputError(f"{ref!r} is not a file; give a file path, or --db to look up a stored article id")
+    try:
+        return store.get_article(str(ref))
+    except NotFoundError:
+        raise InputError(f"{ref!r} is neither an existing file nor a stored article id; check the path or id") from None
+
+
 __all__ = [
     "Batch",
     "IngestReport",
@@ -434,6 +459,7 @@ __all__ = [
     "enrich",
     "enrich_and_embed",
     "ingest",
+    "load_article",
     "normalise_text",
     "process_documents",
     "word_count",

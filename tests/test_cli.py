@@ -34,6 +34,9 @@ def test_ingest_list_show_and_reingest(tmp_path: Path) -> None:
     article = json.loads(run_cli("article", ids[0][:8], "--db", db, "--json").stdout)
     assert article["id"] == ids[0] and article["sentences"] and article["mentions"]
 
+    compared = json.loads(run_cli("compare", ids[0][:8], ids[1][:8], "--db", db, "--json").stdout)
+    assert {compared["a"]["id"], compared["b"]["id"]} == {ids[0], ids[1]}
+
     problems = run_cli("problems", "--db", db, "--json").stdout
     assert len(json.loads(problems)) == 2
 

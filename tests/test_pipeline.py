@@ -93,3 +93,17 @@ def test_a_bad_file_in_a_batch_does_not_stop_the_rest(tmp_path: Path, store: Sto
     assert len(report.added) == 1
     assert {Path(p.source).name for p in report.problems} == {"a.bin", "b.txt"}
     assert {Path(p.source).name for p in store.list_problems()} == {"a.bin", "b.txt"}
+
+
+def test_load_article_prefers_the_stored_copy(store: Store, settings: Settings) -> None:
+    from storyline.errors import InputError
+    from storyline.pipeline import load_article
+
+    ingest([FIXTURES / "harbour-fire.html"], store, settings)
+    article = load_article(FIXTURES / "harbour-fire.html", store, settings)
+    assert article == store.get_article(article.id)
+    assert load_article(article.id[:6], store, settings).id == article.id
+    with pytest.raises(InputError, match="neither an existing file nor a stored article id"):
+        load_article("nope", store, settings)
+    with pytest.raises(InputError, match="not a file"):
+        load_article("abc", None, settings)
