@@ -55,3 +55,12 @@ def test_cross_lingual_pair_of_one_story_scores_similar(settings: Settings) -> N
     assert "Poland" in same.overlaps["place"].shared
     assert same.aligned and same.aligned[0].similarity > 0.6
     assert same.aligned[0].a_index < len(en.sentences) and same.aligned[0].b_index < len(ru.sentences)
+
+
+def test_compare_with_the_e5_encoder(settings: Settings) -> None:
+    e5 = settings.replace(encoder="multilingual-e5-small")
+    en = articles_from_path(FIXTURES / "harbour-fire.html", e5)[0]
+    ru = articles_from_path(FIXTURES / "harbour-fire-ru.txt", e5)[0]
+    result = compare(en, ru, e5)
+    assert result.aligned and result.scores["Overall"] < 3
+    assert result.signals["body"] is not None and result.signals["body"] > 0.8

@@ -74,7 +74,7 @@ def decode_bytes(data: bytes) -> str:
                 ) from None
     if looks_binary(data):
         raise InputError(
-            "it is a binary file, not text, HTML or JSONL; give Storyline news text, HTML pages, feeds or JSONL"
+            "it is a binary file, not text, HTML or JSONL; give Storyline HTML pages, JSONL or plain text"
         )
     declared = _declared_charset(data[:4096])
     if declared:
