@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DB ?= storyline.db
 
-.PHONY: run test install lint typecheck bench clean
+.PHONY: run test install lint typecheck train bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,11 +30,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy storyline
 
+## Retrain the pair scorer from ../shared/data/semeval/pairs.jsonl (seeded) into storyline/models/.
+train: $(STAMP)
+	$(BIN)/python -m storyline.train
+
 ## Benchmarks (long; not part of the suite). Results go to BENCHMARKS.md by hand.
 bench: $(STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/semeval.py
+	$(BIN)/python bench/score_pairs.py
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache .ruff_cache .mypy_cache

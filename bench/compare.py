@@ -107,9 +107,13 @@ def main() -> None:
     print(f"compare latency ({machine()}; {origin}; {words[0]} + {words[1]} words)")
     print(f"cold, subprocess incl. model load: median {statistics.median(cold) * 1000:.0f} ms over {len(cold)} runs")
     print(f"warm from text (enrich + embed + score): median {statistics.median(warm) * 1000:.0f} ms")
-    print(f"warm stored ids (load both from SQLite, cached vectors, score): median "
-          f"{statistics.median(by_id) * 1000:.1f} ms")
-    print(f"warm scoring only (enriched articles and vectors in memory): median {statistics.median(stored) * 1000:.1f} ms")
+    print(
+        f"warm stored ids (load both from SQLite, cached vectors, score): median "
+        f"{statistics.median(by_id) * 1000:.1f} ms"
+    )
+    print(
+        f"warm scoring only (enriched articles and vectors in memory): median {statistics.median(stored) * 1000:.1f} ms"
+    )
     print(f"peak RSS of the warm process: {peak_rss_mb():.0f} MB")
 
 

@@ -85,8 +85,10 @@ def run(name: str, path: Path, tmp: Path) -> None:
     marks = r["marks"]
     if len(marks) > 2:
         steady = sum(n for _, n in marks[1:]) / (marks[-1][0] - marks[0][0])
-        print(f"  steady state (after the first batch, workers warm): {steady:.1f} articles/s, "
-              f"{steady * r['words'] / max(n, 1):.0f} words/s")
+        print(
+            f"  steady state (after the first batch, workers warm): {steady:.1f} articles/s, "
+            f"{steady * r['words'] / max(n, 1):.0f} words/s"
+        )
     for problem in r["problems"][:10]:
         print(f"  skipped: {problem}")
 

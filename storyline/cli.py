@@ -423,6 +423,57 @@ def compare(a: str, b: str, db: str | None, as_json: bool, **options: Any) -> No
         _print_comparison(result)
 
 
+@main.command("score-pairs")
+@click.argument("in_path", metavar="IN.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    required=True,
+    metavar="OUT.jsonl",
+    help="Where to write one JSON line per pair ('-' for stdout).",
+)
+@settings_options
+def score_pairs_cmd(in_path: str, out_path: str, **options: Any) -> None:
+    """Score article pairs from a SemEval-2022 Task 8 style JSONL file on the seven dimensions.
+
+    Each input line has pair_id, lang1, lang2, title1, text1, date1, title2, text2,
+    date2 (languages, titles and dates may be null); each output line is
+    {"pair_id", "Geography", "Entities", "Time", "Narrative", "Overall", "Style",
+    "Tone"}. Malformed lines are reported on stderr with their line number and
+    skipped. Progress goes to stderr.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .pairs import score_pairs
+
+    settings = _settings(options)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("scoring articles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("articles", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = score_pairs(in_path, sys.stdout if out_path == "-" else out_path, settings, advance)
+    for problem in report.problems:
+        err(f"skipped {problem.source}: {problem.reason}")
+    err(
+        f"scored {report.written} pairs{'' if out_path == '-' else f' into {out_path}'}; "
+        f"{len(report.problems)} lines skipped"
+    )
+    if report.written == 0:
+        raise InputError(f"no pair in {in_path} could be scored; see the reasons above")
+
+
 # -- misc -------------------------------------------------------------------
 @main.command("settings")
 @json_option

@@ -137,31 +137,35 @@ def encode_cached(
     return np.stack([found[key] for key in keys]).astype(np.float32)
 
 
-def _article_texts(article: Article) -> list[str]:
-    sentences = [s.text for s in article.sentences] or [article.text]
-    return [article.title or article.lead, article.lead, article.text, *sentences]
+def _article_texts(article: Article, sentences: bool) -> list[str]:
+    head = [article.title or article.lead, article.lead, article.text]
+    if not sentences:
+        return head
+    return head + ([s.text for s in article.sentences] or [article.text])
 
 
 def embed_articles(
     articles: Iterable[Article],
     encoder: Encoder,
     cache: EmbeddingCache | None = None,
+    sentences: bool = True,
 ) -> list[ArticleVectors]:
-    """Title, lead, whole-text and per-sentence vectors for each article, batched across articles."""
+    """Title, lead, whole-text and (unless ``sentences`` is false) per-sentence vectors, batched across articles.
+
+    Without sentences, ``ArticleVectors.sentences`` is an empty ``(0, dim)`` matrix:
+    enough for the learned scorer, which needs only the first three.
+    """
     articles = list(articles)
     layout: list[tuple[int, int]] = []
     texts: list[str] = []
     for article in articles:
-        parts = _article_texts(article)
+        parts = _article_texts(article, sentences)
         layout.append((len(texts), len(parts)))
         texts.extend(parts)
     matrix = encode_cached(encoder, texts, cache)
     out = []
     for article, (start, count) in zip(articles, layout, strict=True):
         rows = matrix[start : start + count]
-        out.append(
-            ArticleVectors(
-                article_id=article.id, model=encoder.name, title=rows[0], lead=rows[1], body=rows[2], sentences=rows[3:]
-            )
-        )
+        sentence_rows = rows[3:] if sentences else np.zeros((0, encoder.dim), dtype=np.float32)
+        out.append(ArticleVectors(article.id, encoder.name, rows[0], rows[1], rows[2], sentence_rows))
     return out

@@ -285,19 +285,25 @@ class _DictCache:
 
 
 def enrich_and_embed(
-    articles: list[Article], encoder_name: str, threads: int
+    articles: list[Article], encoder_name: str, threads: int, sentences: bool = True
 ) -> tuple[list[Article], dict[str, np.ndarray]]:
     """The CPU-heavy part of ingest for one batch: enrichment, then embeddings (keyed by text hash)."""
     from .embed import embed_articles, load_encoder
 
     articles = enrich(articles)
     cache = _DictCache()
-    embed_articles(articles, load_encoder(encoder_name, threads), cache=cache)
+    embed_articles(articles, load_encoder(encoder_name, threads), cache=cache, sentences=sentences)
     return articles, cache.vectors
 
 
-def _run_batches(batches: Iterator[Batch], settings: Settings) -> Iterator[tuple[Batch, dict[str, np.ndarray]]]:
-    """Enrich and embed batches in order: in this process, or in a pool when there is enough work."""
+def run_batches(
+    batches: Iterator[Batch], settings: Settings, sentences: bool = True
+) -> Iterator[tuple[Batch, dict[str, np.ndarray]]]:
+    """Enrich and embed batches, yielded in order, with the vectors each produced (by text hash).
+
+    Work runs in this process, or in ``settings.workers`` processes when there is
+    more than one batch. ``sentences=False`` skips per-sentence embeddings.
+    """
     first = next(batches, None)
     second = next(batches, None) if first is not None else None
     if first is None:
@@ -306,7 +312,9 @@ def _run_batches(batches: Iterator[Batch], settings: Settings) -> Iterator[tuple
     if second is None or settings.workers <= 1:
         for batch in _chain(pending, batches):
             if batch.articles:
-                batch.articles, vectors = enrich_and_embed(batch.articles, settings.encoder, settings.threads)
+                batch.articles, vectors = enrich_and_embed(
+                    batch.articles, settings.encoder, settings.threads, sentences
+                )
             else:
                 vectors = {}
             yield batch, vectors
@@ -322,7 +330,11 @@ def _run_batches(batches: Iterator[Batch], settings: Settings) -> Iterator[tuple
         queue: deque[Job] = deque()
 
         def submit(batch: Batch) -> None:
-            job = pool.submit(enrich_and_embed, batch.articles, settings.encoder, 1) if batch.articles else None
+            job = (
+                pool.submit(enrich_and_embed, batch.articles, settings.encoder, 1, sentences)
+                if batch.articles
+                else None
+            )
             queue.append((batch, job))
 
         def take() -> tuple[Batch, dict[str, np.ndarray]]:
@@ -384,7 +396,7 @@ def ingest(
     check_stages(default_stages())
     report = IngestReport()
     batches = build_batches(read_paths(paths, settings.max_bytes), settings, known=store.has_articles)
-    for batch, vectors in _run_batches(batches, settings):
+    for batch, vectors in run_batches(batches, settings):
         if vectors:
             store.put_vectors(settings.encoder, vectors)
         if batch.articles:
@@ -462,5 +474,6 @@ __all__ = [
     "load_article",
     "normalise_text",
     "process_documents",
+    "run_batches",
     "word_count",
 ]

@@ -1,10 +1,11 @@
 """The one place where Storyline's components are registered.
 
 The defaults are registered exactly the way a third party registers its own:
-a package may add readers or encoders through the entry-point groups
-``storyline.readers`` and ``storyline.encoders`` (the entry point's name is the
-format or model name; its object is the reader instance or the encoder factory
-``(threads: int) -> Encoder``). Nothing registers itself by being imported.
+a package may add readers, encoders or pair scorers through the entry-point
+groups ``storyline.readers``, ``storyline.encoders`` and ``storyline.scorers``
+(the entry point's name is the format, model or scorer name; its object is the
+reader instance, the encoder factory ``(threads: int) -> Encoder`` or the scorer
+factory ``() -> Scorer``). Nothing registers itself by being imported.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .embed import Encoder
     from .readers import Reader
+    from .score import Scorer
 
 EncoderFactory = Callable[[int], "Encoder"]
+ScorerFactory = Callable[[], "Scorer"]
 
 
 def _default_readers() -> dict[str, Reader]:
@@ -35,6 +38,12 @@ def _default_encoders() -> dict[str, EncoderFactory]:
     from .embed import E5Encoder, UseEncoder
 
     return {UseEncoder.name: UseEncoder, E5Encoder.name: E5Encoder}
+
+
+def _default_scorers() -> dict[str, ScorerFactory]:
+    from .score import HeuristicScorer, _learned
+
+    return {"learned": _learned, "heuristic": HeuristicScorer}
 
 
 @cache
@@ -61,3 +70,20 @@ def encoder_factory(name: str) -> EncoderFactory:
     except KeyError:
         known = ", ".join(sorted(encoders()))
         raise ConfigError(f"unknown encoder {name!r}; choose one of: {known}") from None
+
+
+@cache
+def scorers() -> dict[str, ScorerFactory]:
+    """Every pair scorer factory by name: the defaults, then plugins (group ``storyline.scorers``)."""
+    found = _default_scorers()
+    for entry in entry_points(group="storyline.scorers"):
+        found[entry.name] = entry.load()
+    return found
+
+
+def scorer_factory(name: str) -> ScorerFactory:
+    try:
+        return scorers()[name]
+    except KeyError:
+        known = ", ".join(sorted(scorers()))
+        raise ConfigError(f"unknown scorer {name!r}; choose one of: {known}") from None

@@ -1,43 +1,215 @@
 """Two articles → the seven SemEval-2022 Task 8 dimensions, with the evidence behind them.
 
-:func:`pair_signals` measures what the articles share: whole-text, title and lead
-similarity, the sentence-by-sentence similarity matrix (best matches in each
-direction, coverage), and overlaps of places, entities, dates and numbers,
-matched by their language-independent keys; plus the publish-date gap and a
-few style statistics. A :class:`Scorer` maps those signals to scores on the
-task's scale (1 = very similar … 4 = very dissimilar). The default,
-:class:`HeuristicScorer`, is an untrained, hand-set mapping: the zero-shot
-baseline that a learned scorer has to beat.
+A :class:`Scorer` maps pair features (:mod:`storyline.features`) to scores on the
+task's scale (1 = very similar … 4 = very dissimilar). Two are registered:
+
+* ``learned`` (the default) — :class:`ForestScorer`, extremely randomised trees per
+  dimension trained on the SemEval-2022 pairs (``make train``), shipped as arrays
+  in ``storyline/models/pair-scorer.npz``. It has two variants: one for pairs in
+  the same language, which also sees word overlap, and one for pairs across
+  languages, which sees only what means the same in every language.
+* ``heuristic`` — :class:`HeuristicScorer`, an untrained hand-set mapping from
+  similarities to the scale: the zero-shot baseline.
+
+:func:`compare_articles` adds the evidence: mutually best-aligned sentence pairs,
+shared and one-sided places, entities, dates and numbers, and the substantial
+sentences each side has alone.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from .embed import EmbeddingCache
+from .errors import ConfigError
+from .features import FEATURES, article_profile, pair_features, sentence_features
+from .forest import Forest
 from .records import DIMENSIONS, AlignedSentences, Article, ArticleVectors, Comparison, MentionKind, Overlap
 from .settings import Settings
 
-_QUOTED = re.compile(r"[\"“”«»„「」『』]([^\"“”«»„「」『』]{3,}?)[\"“”«»„「」『』]")
 _KINDS: tuple[MentionKind, ...] = ("place", "entity", "date", "number")
+MODEL_FILE = "pair-scorer.npz"
 
 
 class Scorer(Protocol):
-    """Maps pair signals to the seven dimension scores."""
+    """Maps pair features to the seven dimension scores, for many pairs at once.
+
+    ``needs_sentences`` says whether the features must include the sentence-matrix
+    summary (``s_*``), which costs per-sentence embeddings.
+    """
 
     name: str
+    needs_sentences: bool
 
-    def score(self, signals: Mapping[str, float]) -> dict[str, float]: ...
+    def score(self, features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]: ...
 
 
-# -- signals ------------------------------------------------------------------
+# -- the zero-shot scorer -----------------------------------------------------
+def _scale(x: float, low: float, high: float) -> float:
+    """Similarity ``x`` → 1–4 score: ``high`` or above gives 1, ``low`` or below gives 4."""
+    share = min(max((x - low) / (high - low), 0.0), 1.0)
+    return round(4 - 3 * share, 3)
+
+
+def _or(value: float, fallback: float) -> float:
+    return fallback if math.isnan(value) else value
+
+
+def _style_similarity(f: Mapping[str, float]) -> float:
+    gaps = [
+        min(f["style_sentence_length_diff"] / max(f["style_sentence_length_mean"], 1.0) / 2, 1.0),
+        min(f["style_quote_share_diff"] * 3, 1.0),
+        min(f["style_question_share_diff"] * 4, 1.0),
+        min(f["style_number_density_diff"] / 2, 1.0),
+        min(f["style_log_words_diff"] / 2, 1.0),
+    ]
+    return 1 - sum(gaps) / len(gaps)
+
+
+class HeuristicScorer:
+    """An untrained, hand-set mapping from similarities to the 1–4 scale (the zero-shot baseline)."""
+
+    name = "heuristic-v1"
+    needs_sentences = True
+
+    def score(self, features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        return [self._one(f) for f in features]
+
+    def _one(self, f: Mapping[str, float]) -> dict[str, float]:
+        # What the texts say: whole-text similarity, and how well the better-covered side is matched
+        # sentence by sentence (one article is often a part of the other).
+        content = 0.6 * f["body"] + 0.4 * _or(f["s_best_max"], f["body"])
+        narrative = _scale(content, 0.35, 0.8)
+        geo = max(_or(f["place_jaccard"], 0.0), 0.8 * _or(f["country_jaccard"], 0.0))
+        geography = _scale(0.5 * content + 0.5 * geo, 0.2, 0.7) if not math.isnan(f["place_jaccard"]) else narrative
+        named = f["entity_jaccard"]
+        entities = _scale(0.7 * content + 0.3 * named, 0.3, 0.75) if not math.isnan(named) else narrative
+        if not math.isnan(f["log_days_apart"]):
+            time = round(1 + 3 * min(f["log_days_apart"] / math.log1p(180), 1.0), 3)
+        else:
+            time = _scale(0.8 * content + 0.2 * _or(f["date_jaccard"], 0.0), 0.3, 0.75)
+        overall = round(0.55 * narrative + 0.15 * entities + 0.15 * geography + 0.15 * time, 3)
+        style = _scale(0.6 * _style_similarity(f) + 0.4 * content, 0.45, 0.85)
+        tone = round(0.7 * narrative + 0.3 * style, 3)
+        scores = {
+            "Geography": geography,
+            "Entities": entities,
+            "Time": time,
+            "Narrative": narrative,
+            "Overall": overall,
+            "Style": style,
+            "Tone": tone,
+        }
+        return {name: scores[name] for name in DIMENSIONS}
+
+
+# -- the learned scorer -------------------------------------------------------
+def publication_gap_floor(log_days_apart: float) -> float:
+    """The least Time score a publication gap allows: 1 within a day, rising to 4 at half a year.
+
+    The training pairs almost never carry dates, so the forests learn Time from the
+    texts alone; when both publish dates are known, articles months apart are not
+    scored as being about the same time.
+    """
+    if math.isnan(log_days_apart):
+        return 1.0
+    return round(1 + 3 * min(max(log_days_apart - math.log1p(1), 0.0) / (math.log1p(180) - math.log1p(1)), 1.0), 4)
+
+
+class _Variant:
+    """One trained variant: its feature names, their training medians, and a forest per dimension."""
+
+    def __init__(self, names: Sequence[str], medians: np.ndarray, forests: dict[str, Forest]) -> None:
+        self.names, self.medians, self.forests = list(names), medians, forests
+
+    def predict(self, features: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
+        x = np.array([[f.get(n, math.nan) for n in self.names] for f in features], dtype=np.float64)
+        x = np.where(np.isnan(x), self.medians[None, :], x)
+        return {dim: np.clip(forest.predict(x), 1.0, 4.0) for dim, forest in self.forests.items()}
+
+
+class ForestScorer:
+    """Trained forests per dimension; same-language pairs also see word overlap (see module doc)."""
+
+    needs_sentences = False
+
+    def __init__(self, variants: dict[str, _Variant], meta: dict[str, Any]) -> None:
+        self.variants, self.meta = variants, meta
+        self.name = str(meta.get("name", "learned"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> ForestScorer:
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"the scorer model {path} cannot be read ({exc}); rebuild it with `make train`") from None
+        meta = json.loads(str(data["meta"]))
+        variants = {}
+        for variant in meta["variants"]:
+            names = meta["features"][variant]
+            forests = {dim: Forest.from_arrays(data, f"{variant}/{dim}/") for dim in DIMENSIONS}
+            variants[variant] = _Variant(names, data[f"{variant}/medians"], forests)
+        return cls(variants, meta)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {"meta": np.array(json.dumps(self.meta))}
+        for name, variant in self.variants.items():
+            out[f"{name}/medians"] = variant.medians
+            for dim, forest in variant.forests.items():
+                out.update(forest.arrays(f"{name}/{dim}/"))
+        return out
+
+    def save(self, path: str | Path) -> None:
+        np.savez_compressed(path, **self.arrays())  # type: ignore[arg-type]
+
+    def score(self, features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        groups: dict[str, list[int]] = {"same": [], "cross": []}
+        for i, f in enumerate(features):
+            same = f.get("same_language") == 1.0 and "same" in self.variants
+            groups["same" if same else "cross"].append(i)
+        out: list[dict[str, float]] = [{} for _ in features]
+        for name, indices in groups.items():
+            if not indices:
+                continue
+            predicted = self.variants[name].predict([features[i] for i in indices])
+            for row, i in enumerate(indices):
+                out[i] = {dim: round(float(predicted[dim][row]), 4) for dim in DIMENSIONS}
+                out[i]["Time"] = max(out[i]["Time"], publication_gap_floor(features[i].get("log_days_apart", math.nan)))
+        return out
+
+
+def model_path() -> Path:
+    """Where the shipped scorer model lives (package data)."""
+    return Path(str(files("storyline").joinpath("models", MODEL_FILE)))
+
+
+@cache
+def _learned() -> ForestScorer:
+    return ForestScorer.load(model_path())
+
+
+def get_scorer(name: str) -> Scorer:
+    """The scorer registered as ``name`` (see :mod:`storyline.registry`)."""
+    from .registry import scorer_factory
+
+    return scorer_factory(name)()
+
+
+def default_scorer() -> Scorer:
+    return get_scorer(Settings().scorer)
+
+
+# -- evidence -----------------------------------------------------------------
 def _keys(article: Article, kind: MentionKind) -> dict[str, str]:
-    """Mention key → readable label, first occurrence wins."""
+    """Mention key → readable label, first occurrence wins (years are not counted as numbers)."""
     found: dict[str, str] = {}
     for mention in article.mentions:
         if mention.kind == kind and mention.key not in found:
@@ -45,14 +217,6 @@ def _keys(article: Article, kind: MentionKind) -> dict[str, str]:
                 continue
             found[mention.key] = mention.label
     return found
-
-
-def _countries(article: Article) -> set[str]:
-    return {str(m.attrs.get("country") or m.key) for m in article.mentions if m.kind == "place"}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else math.nan
 
 
 def overlaps(a: Article, b: Article) -> dict[str, Overlap]:
@@ -69,36 +233,6 @@ def overlaps(a: Article, b: Article) -> dict[str, Overlap]:
     return out
 
 
-def style_features(article: Article) -> dict[str, float]:
-    """Length and style statistics used for the Style and Tone dimensions."""
-    sentences = article.sentences or []
-    n = max(len(sentences), 1)
-    chars = max(len(article.text), 1)
-    quoted = sum(len(m.group(1)) for m in _QUOTED.finditer(article.text))
-    return {
-        "sentence_length": sum(len(s.text) for s in sentences) / n,
-        "quote_share": quoted / chars,
-        "question_share": sum(s.text.rstrip().endswith(("?", "؟", "？")) for s in sentences) / n,
-        "exclamation_share": sum(s.text.rstrip().endswith(("!", "！")) for s in sentences) / n,
-        "number_density": 1000 * sum(m.kind == "number" for m in article.mentions) / chars,
-        "log_length": math.log1p(chars),
-    }
-
-
-def _style_similarity(a: Article, b: Article) -> float:
-    fa, fb = style_features(a), style_features(b)
-    gaps = [
-        min(
-            abs(fa["sentence_length"] - fb["sentence_length"]) / max(fa["sentence_length"], fb["sentence_length"], 1), 1
-        ),
-        min(abs(fa["quote_share"] - fb["quote_share"]) * 3, 1),
-        min(abs(fa["question_share"] - fb["question_share"]) * 4, 1),
-        min(abs(fa["number_density"] - fb["number_density"]) / 5, 1),
-        min(abs(fa["log_length"] - fb["log_length"]) / 2, 1),
-    ]
-    return 1 - sum(gaps) / len(gaps)
-
-
 def days_apart(a: Article, b: Article) -> float | None:
     if a.published is None or b.published is None:
         return None
@@ -109,77 +243,6 @@ def similarity_matrix(va: ArticleVectors, vb: ArticleVectors) -> np.ndarray:
     return np.asarray(va.sentences @ vb.sentences.T, dtype=np.float32)
 
 
-def pair_signals(a: Article, b: Article, va: ArticleVectors, vb: ArticleVectors) -> dict[str, float]:
-    """Every number the scorer may use; ``nan`` where a signal does not apply."""
-    sim = similarity_matrix(va, vb)
-    best_a = sim.max(axis=1) if sim.size else np.zeros(1)
-    best_b = sim.max(axis=0) if sim.size else np.zeros(1)
-    signals: dict[str, float] = {
-        "body": float(va.body @ vb.body),
-        "title": float(va.title @ vb.title),
-        "lead": float(va.lead @ vb.lead),
-        "align_a": float(best_a.mean()),
-        "align_b": float(best_b.mean()),
-        "align": float((best_a.mean() + best_b.mean()) / 2),
-        "coverage_60": float(((best_a >= 0.6).mean() + (best_b >= 0.6).mean()) / 2),
-        "coverage_70": float(((best_a >= 0.7).mean() + (best_b >= 0.7).mean()) / 2),
-        "top_pair": float(sim.max()) if sim.size else 0.0,
-        "style": _style_similarity(a, b),
-        "same_language": float(a.language == b.language),
-    }
-    for kind in _KINDS:
-        signals[f"{kind}_jaccard"] = _jaccard(set(_keys(a, kind)), set(_keys(b, kind)))
-    signals["country_jaccard"] = _jaccard(_countries(a), _countries(b))
-    gap = days_apart(a, b)
-    signals["days_apart"] = math.nan if gap is None else gap
-    return signals
-
-
-# -- the zero-shot scorer -----------------------------------------------------
-def _scale(x: float, low: float, high: float) -> float:
-    """Similarity ``x`` → 1–4 score: ``high`` or above gives 1, ``low`` or below gives 4."""
-    share = min(max((x - low) / (high - low), 0.0), 1.0)
-    return round(4 - 3 * share, 3)
-
-
-def _or(value: float, fallback: float) -> float:
-    return fallback if math.isnan(value) else value
-
-
-class HeuristicScorer:
-    """An untrained, hand-set mapping from similarities to the 1–4 scale (the zero-shot baseline)."""
-
-    name = "heuristic-v1"
-
-    def score(self, s: Mapping[str, float]) -> dict[str, float]:
-        # What the texts say: whole-text similarity, and how well the better-covered side is matched
-        # sentence by sentence (one article is often a part of the other).
-        content = 0.6 * s["body"] + 0.4 * max(s["align_a"], s["align_b"])
-        narrative = _scale(content, 0.35, 0.8)
-        geo = max(_or(s["place_jaccard"], 0.0), 0.8 * _or(s["country_jaccard"], 0.0))
-        geography = _scale(0.5 * content + 0.5 * geo, 0.2, 0.7) if not math.isnan(s["place_jaccard"]) else narrative
-        named = _or(s["entity_jaccard"], math.nan)
-        entities = _scale(0.7 * content + 0.3 * named, 0.3, 0.75) if not math.isnan(named) else narrative
-        if not math.isnan(s["days_apart"]):
-            time = round(1 + 3 * min(math.log1p(s["days_apart"]) / math.log1p(180), 1.0), 3)
-        else:
-            time = _scale(0.8 * content + 0.2 * _or(s["date_jaccard"], 0.0), 0.3, 0.75)
-        overall = round(0.55 * narrative + 0.15 * entities + 0.15 * geography + 0.15 * time, 3)
-        style = _scale(0.6 * s["style"] + 0.4 * content, 0.45, 0.85)
-        tone = round(0.7 * narrative + 0.3 * style, 3)
-        scores = {
-            "Geography": geography,
-            "Entities": entities,
-            "Time": time,
-            "Narrative": narrative,
-            "Overall": overall,
-            "Style": style,
-            "Tone": tone,
-        }
-        return {name: scores[name] for name in DIMENSIONS}
-
-
-# -- evidence -----------------------------------------------------------------
 def align_sentences(a: Article, b: Article, sim: np.ndarray, limit: int, floor: float = 0.45) -> list[AlignedSentences]:
     """Mutually best-matching sentence pairs, most similar first."""
     if not sim.size:
@@ -219,17 +282,18 @@ def compare_articles(
     scorer: Scorer | None = None,
     evidence_pairs: int = 8,
 ) -> Comparison:
-    """Compare two enriched, embedded articles: scores plus evidence."""
-    scorer = scorer or HeuristicScorer()
-    signals = pair_signals(a, b, va, vb)
+    """Compare two enriched, embedded articles (sentence vectors included): scores plus evidence."""
+    scorer = scorer or default_scorer()
     sim = similarity_matrix(va, vb)
+    features = pair_features(article_profile(a, va), article_profile(b, vb))
+    features.update(sentence_features(sim))
     return Comparison(
         a_id=a.id,
         b_id=b.id,
-        scores=scorer.score(signals),
+        scores=scorer.score([features])[0],
         aligned=align_sentences(a, b, sim, evidence_pairs),
         overlaps=overlaps(a, b),
-        signals={k: (None if math.isnan(v) else round(v, 4)) for k, v in signals.items()},
+        signals={k: (None if math.isnan(v) else round(v, 4)) for k, v in features.items()},
         a_only_sentences=_unmatched(a, sim.max(axis=1)) if sim.size else [],
         b_only_sentences=_unmatched(b, sim.max(axis=0)) if sim.size else [],
         a_title=a.title,
@@ -253,4 +317,20 @@ def compare(
 
     settings = settings or Settings()
     va, vb = embed_articles([a, b], load_encoder(settings.encoder, settings.threads), cache=cache)
-    return compare_articles(a, b, va, vb, scorer=scorer, evidence_pairs=settings.evidence_pairs)
+    return compare_articles(
+        a, b, va, vb, scorer=scorer or get_scorer(settings.scorer), evidence_pairs=settings.evidence_pairs
+    )
+
+
+__all__ = [
+    "FEATURES",
+    "ForestScorer",
+    "HeuristicScorer",
+    "Scorer",
+    "compare",
+    "compare_articles",
+    "default_scorer",
+    "get_scorer",
+    "model_path",
+    "overlaps",
+]

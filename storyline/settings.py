@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("story_threshold", 0.58, "Similarity (0–1) above which two articles are grouped into one story."),
     Setting("story_window_days", 21.0, "Articles published further apart than this many days never share a story."),
     Setting("evidence_pairs", 8, "How many aligned sentence pairs `compare` shows."),
+    Setting("scorer", "learned", "Pair scorer: learned (trained on SemEval-2022 Task 8) or heuristic (zero-shot)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -57,6 +58,7 @@ class Settings:
     story_threshold: float = 0.58
     story_window_days: float = 21.0
     evidence_pairs: int = 8
+    scorer: str = "learned"
 
     def replace(self, **changes: Any) -> Settings:
         return load_settings(changes, base=self)

@@ -96,3 +96,28 @@ def test_demo_lists_stories(tmp_path: Path) -> None:
 def test_settings_listing() -> None:
     rows = json.loads(run_cli("settings", "--json", env={"STORYLINE_MIN_WORDS": "40"}).stdout)
     assert {r["name"]: r["value"] for r in rows}["min_words"] == 40
+
+
+def test_score_pairs_cli(tmp_path: Path) -> None:
+    source = tmp_path / "pairs.jsonl"
+    good = {
+        "pair_id": "p1",
+        "lang1": "en",
+        "lang2": "en",
+        "title1": "Fire in Gdansk harbour",
+        "text1": "A fire destroyed three grain warehouses in the port of Gdansk on Sunday night.",
+        "date1": None,
+        "title2": "Gdansk port fire",
+        "text2": "Three warehouses burned in Gdansk port on Sunday.",
+        "date2": None,
+    }
+    source.write_text(json.dumps(good) + "\nnot json\n")
+    result = run_cli("score-pairs", str(source), "-o", "-")
+    [line] = result.stdout.splitlines()
+    row = json.loads(line)
+    assert row["pair_id"] == "p1" and set(row) == {"pair_id", *DIMENSIONS}
+    assert "pairs.jsonl#2: line 2 is not valid JSON" in result.stderr
+    assert "scored 1 pairs" in result.stderr
+    (tmp_path / "bad.jsonl").write_text("nope\n")
+    failed = run_cli("score-pairs", str(tmp_path / "bad.jsonl"), "-o", str(tmp_path / "o.jsonl"), check=False)
+    assert failed.returncode == 1 and "error: no pair" in failed.stderr

@@ -40,14 +40,11 @@ place (a country before a city, a large city before a smaller one: Arabic "عم�
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from storyline.records import Mention
@@ -651,33 +648,15 @@ class _Builder:
 
 
 def _load_stop_words() -> dict[str, frozenset[str]]:
-    """spaCy's stop-word lists (folded), per language.
+    """spaCy's stop-word lists (folded), per language."""
+    from .stopwords import stop_words
 
-    The lists are read from spaCy's source files (the string literals assigned to
-    ``STOP_WORDS``) instead of being imported, which would load all of spaCy (about 1 s).
-    """
-    spec = importlib.util.find_spec("spacy")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    root = Path(next(iter(spec.submodule_search_locations))) / "lang"
     lists: dict[str, frozenset[str]] = {}
     for language in STOP_WORD_LANGUAGES:
-        path = root / language / "stop_words.py"
-        if path.exists():
-            fold = _normalize_arabic if language == "ar" else _fold
-            lists[language] = frozenset(fold(w) for w in _stop_words_in(path.read_text(encoding="utf-8")))
+        fold = _normalize_arabic if language == "ar" else _fold
+        if words := stop_words(language):
+            lists[language] = frozenset(fold(w) for w in words)
     return lists
-
-
-def _stop_words_in(source: str) -> list[str]:
-    """The words in the string literals of the ``STOP_WORDS = ...`` assignment of ``source``."""
-    words: list[str] = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "STOP_WORDS" for t in node.targets):
-            for part in ast.walk(node.value):
-                if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                    words.extend(part.value.split())
-    return words
 
 
 def _clean_cldr_name(name: str) -> list[str]:

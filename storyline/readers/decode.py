@@ -73,9 +73,7 @@ def decode_bytes(data: bytes) -> str:
                     f"it starts with a {encoding} byte-order mark but does not decode as {encoding} ({exc.reason})"
                 ) from None
     if looks_binary(data):
-        raise InputError(
-            "it is a binary file, not text, HTML or JSONL; give Storyline HTML pages, JSONL or plain text"
-        )
+        raise InputError("it is a binary file, not text, HTML or JSONL; give Storyline HTML pages, JSONL or plain text")
     declared = _declared_charset(data[:4096])
     if declared:
         try:
