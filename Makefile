@@ -30,9 +30,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy storyline
 
-## Retrain the pair scorer from ../shared/data/semeval/pairs.jsonl (seeded) into storyline/models/.
+## Retrain the pair scorer (SemEval pairs) and the same-story model (ECB+, GVA) into storyline/models/.
 train: $(STAMP)
 	$(BIN)/python -m storyline.train
+	$(BIN)/python -m storyline.train stories
 
 ## Benchmarks (long; not part of the suite). Results go to BENCHMARKS.md by hand.
 bench: $(STAMP)

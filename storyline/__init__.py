@@ -4,8 +4,8 @@ The public Python API; everything else is internal. Typical use::
 
     import storyline
     with storyline.open_store("storyline.db") as store:
-        report = storyline.ingest(["articles/"], store)
-        for story in storyline.group_store(store):
+        report = storyline.ingest(["articles/"], store)   # each new article joins or starts a story
+        for story in store.list_stories():
             print(story.label, story.languages)
 """
 
@@ -15,13 +15,14 @@ from .records import DIMENSIONS, Article, Comparison, Document, Mention, Problem
 from .score import compare
 from .settings import Settings, load_settings
 from .store import Store, open_store
-from .stories import group_store
+from .stories import Clusterer, merge_stories, move_article, recluster, split_story, undo
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DIMENSIONS",
     "Article",
+    "Clusterer",
     "Comparison",
     "ConfigError",
     "Document",
@@ -42,8 +43,12 @@ __all__ = [
     "article_from_text",
     "articles_from_path",
     "compare",
-    "group_store",
     "ingest",
     "load_settings",
+    "merge_stories",
+    "move_article",
     "open_store",
+    "recluster",
+    "split_story",
+    "undo",
 ]

@@ -21,7 +21,7 @@ import click
 
 from . import __version__
 from .errors import InputError, StorylineError
-from .records import DIMENSIONS, Article, Comparison, Story
+from .records import DIMENSIONS, Article, Comparison, Story, StoryEvent
 from .settings import SETTINGS, Settings, load_settings
 from .store import Store, open_store
 
@@ -103,70 +103,71 @@ def main() -> None:
 
 
 # -- ingest -------------------------------------------------------------------
-def _run_ingest(paths: list[str], db: str, settings: Settings, group: bool) -> dict[str, Any]:
-    from rich.console import Console
+def _progress(console: Any, label: str) -> Any:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed} inputs"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _run_ingest(paths: list[str], db: str, settings: Settings, cluster: bool) -> dict[str, Any]:
+    from rich.console import Console
 
     from .pipeline import ingest
 
     console = Console(stderr=True)
     with _store(db) as store:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed} inputs"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as progress:
+        with _progress(console, "ingesting") as progress:
             task = progress.add_task("ingesting", total=None)
-            report = ingest(paths, store, settings, progress=lambda n: progress.advance(task, n))
+            report = ingest(paths, store, settings, progress=lambda n: progress.advance(task, n), cluster=cluster)
         for problem in report.problems:
             err(f"skipped {problem.source}: {problem.reason}")
-        stories = []
-        if group and (report.added or not store.list_stories()):
-            stories = _group(store, settings)
-        total = store.count_articles()
-    return {
-        "added": len(report.added),
-        "unchanged": len(report.unchanged),
-        "skipped": len(report.problems),
-        "articles_in_store": total,
-        "stories": len(stories),
-        "added_ids": report.added,
-        "problems": [asdict(p) for p in report.problems],
-    }
-
-
-def _group(store: Store, settings: Settings) -> list[Story]:
-    from .stories import group_store
-
-    return group_store(store, settings)
+        summary = {
+            "added": len(report.added),
+            "unchanged": len(report.unchanged),
+            "skipped": len(report.problems),
+            "articles_in_store": store.count_articles(),
+            "stories_in_store": store.count_stories(),
+            "new_stories": sum(1 for d in report.decisions if d.new_story),
+            "joined": sum(1 for d in report.decisions if not d.new_story and not d.copy_of),
+            "copies": sum(1 for d in report.decisions if d.copy_of),
+            "added_ids": report.added,
+            "problems": [asdict(p) for p in report.problems],
+        }
+    return summary
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--no-group", is_flag=True, help="Only store the articles; do not regroup stories.")
+@click.option("--no-cluster", is_flag=True, help="Only store the articles; do not assign them to stories.")
 @json_option
 @settings_options
-def ingest(paths: tuple[str, ...], db: str, no_group: bool, as_json: bool, **options: Any) -> None:
+def ingest(paths: tuple[str, ...], db: str, no_cluster: bool, as_json: bool, **options: Any) -> None:
     """Ingest articles from files or directories (HTML, JSONL, JSON, plain text; gzip too).
 
-    The format of each file is detected from its content. Articles already
-    stored are left as they are; unreadable inputs are reported on stderr and
-    skipped. Exits with status 1 when nothing at all could be read.
+    The format of each file is detected from its content. Each new article joins
+    a story or starts one as it is stored (see `storyline why ARTICLE`). Articles
+    already stored are left as they are; unreadable inputs are reported on stderr
+    and skipped. Exits with status 1 when nothing at all could be read.
     """
     settings = _settings(options)
-    summary = _run_ingest(list(paths), db, settings, group=not no_group)
+    summary = _run_ingest(list(paths), db, settings, cluster=not no_cluster)
     if as_json:
         echo_json(summary)
     else:
         click.echo(
             f"{summary['added']} added, {summary['unchanged']} already stored, {summary['skipped']} skipped; "
-            f"{summary['articles_in_store']} articles in {db}, {summary['stories']} stories"
+            f"{summary['new_stories']} new stories, {summary['joined']} joined a story, {summary['copies']} copies; "
+            f"{summary['articles_in_store']} articles and {summary['stories_in_store']} stories in {db}"
         )
     if summary["added"] == 0 and summary["unchanged"] == 0:
         raise InputError("no article could be read from the given paths; see the reasons above")
@@ -181,7 +182,7 @@ def demo(db: str, no_show: bool, **options: Any) -> None:
     from .demo import corpus_path
 
     settings = _settings(options)
-    summary = _run_ingest([str(corpus_path())], db, settings, group=True)
+    summary = _run_ingest([str(corpus_path())], db, settings, cluster=True)
     err(
         f"demo corpus: {summary['added']} added, {summary['unchanged']} already stored; "
         f"{summary['articles_in_store']} articles in {db}"
@@ -508,17 +509,211 @@ def problems(db: str, as_json: bool) -> None:
 
 @main.command()
 @db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @settings_options
-def group(db: str, as_json: bool, **options: Any) -> None:
-    """Regroup all stored articles into stories (after changing story settings)."""
+def recluster(db: str, yes: bool, as_json: bool, **options: Any) -> None:
+    """Forget all stories and hand edits, and assign every stored article again in date order."""
+    from rich.console import Console
+
+    from .stories import recluster as run
+
     settings = _settings(options)
     with _store(db) as store:
-        found = _group(store, settings)
-        if as_json:
-            echo_json([_story_json(store, s, with_members=False) for s in found])
-        else:
-            click.echo(f"{len(found)} stories from {store.count_articles()} articles")
+        if not yes and store.list_events(1):
+            click.confirm(
+                "This drops every story and every merge, split and move made so far. Go on?", abort=True, err=True
+            )
+        with _progress(Console(stderr=True), "clustering") as progress:
+            task = progress.add_task("clustering", total=store.count_articles())
+            decisions = run(store, settings, progress=lambda n: progress.advance(task, n))
+        summary = {"articles": len(decisions), "stories": store.count_stories()}
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(f"{summary['stories']} stories from {summary['articles']} articles")
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+@json_option
+def why(article_id: str, db: str, as_json: bool) -> None:
+    """Why an article is in its story: the decision and its evidence."""
+    with _store(db) as store:
+        article = store.get_article(article_id)
+        story_id = store.stories_of([article.id]).get(article.id)
+        if story_id is None:
+            raise InputError(f"article {article.id} is in no story; ingest without --no-cluster or run recluster")
+        story = store.get_story(story_id)
+        member = next(m for m in story.members if m.article_id == article.id)
+    data = {
+        "article": article.id,
+        "title": article.title,
+        "story": story.id,
+        "story_label": story.label,
+        "reason": member.reason,
+        "copy_of": member.copy_of,
+        "details": member.details,
+    }
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{article.title}\n{article.id} → story {story.id}: {story.label}\n")
+    click.echo(member.reason)
+    details = member.details
+    if details.get("scores"):
+        click.echo("scores against the best match: " + ", ".join(f"{k} {v}" for k, v in details["scores"].items()))
+    if details.get("runner_up"):
+        click.echo(f"runner-up: story {details['runner_up']['story']} at {details['runner_up']['probability']}")
+
+
+def _event_line(event: StoryEvent) -> str:
+    payload = event.payload
+    if event.kind == "merge":
+        what = f"merged story {payload.get('other')} into {payload.get('keep')}"
+    elif event.kind == "split":
+        what = f"split {len(payload.get('articles', []))} articles of {payload.get('story')} into {payload.get('new')}"
+    elif event.kind == "move":
+        what = f"moved {payload.get('article')} from {payload.get('from')} to {payload.get('to')}"
+    else:
+        what = event.kind
+    undone = f" (undone {event.undone_at})" if event.undone_at else ""
+    return f"#{event.id}  {event.at}  {what} — {payload.get('reason', '')}{undone}"
+
+
+@main.command()
+@click.argument("keep")
+@click.argument("other")
+@db_option
+@click.option("--reason", default="merged by hand", show_default=True, help="Why, for the record.")
+def merge(keep: str, other: str, db: str, reason: str) -> None:
+    """Merge story OTHER into story KEEP (recorded; undo with `storyline undo`)."""
+    from .stories import merge_stories
+
+    with _store(db) as store:
+        event = merge_stories(store, keep, other, reason)
+        click.echo(_event_line(store.get_event(event)))
+
+
+@main.command()
+@click.argument("story_id")
+@click.argument("article_ids", nargs=-1, required=True)
+@db_option
+@click.option("--reason", default="split by hand", show_default=True, help="Why, for the record.")
+def split(story_id: str, article_ids: tuple[str, ...], db: str, reason: str) -> None:
+    """Move ARTICLE_IDS out of STORY_ID into a new story (recorded; undo with `storyline undo`)."""
+    from .stories import split_story
+
+    with _store(db) as store:
+        _, event = split_story(store, story_id, list(article_ids), reason)
+        click.echo(_event_line(store.get_event(event)))
+
+
+@main.command()
+@click.argument("article_id")
+@click.argument("story_id")
+@db_option
+@click.option("--reason", default="moved by hand", show_default=True, help="Why, for the record.")
+def move(article_id: str, story_id: str, db: str, reason: str) -> None:
+    """Move one article into another story (recorded; undo with `storyline undo`)."""
+    from .stories import move_article
+
+    with _store(db) as store:
+        event = move_article(store, article_id, story_id, reason)
+        click.echo(_event_line(store.get_event(event)))
+
+
+@main.command("undo")
+@click.argument("event_id", type=int)
+@db_option
+def undo_cmd(event_id: int, db: str) -> None:
+    """Undo a recorded merge, split or move (see `storyline history`)."""
+    from .stories import undo
+
+    with _store(db) as store:
+        undo(store, event_id)
+        click.echo(f"undone: {_event_line(store.get_event(event_id))}")
+
+
+@main.command()
+@db_option
+@click.option("--limit", default=50, show_default=True)
+@json_option
+def history(db: str, limit: int, as_json: bool) -> None:
+    """List recorded changes to stories (merges, splits, moves), newest first."""
+    with _store(db) as store:
+        events = store.list_events(limit)
+    if as_json:
+        echo_json(
+            [
+                {k: v for k, v in asdict(e).items() if k != "payload"}
+                | {"reason": e.payload.get("reason"), "payload": {k: v for k, v in e.payload.items() if k != "before"}}
+                for e in events
+            ]
+        )
+        return
+    for event in events:
+        click.echo(_event_line(event))
+
+
+@main.command()
+@db_option
+@click.option("--min-similarity", default=0.8, show_default=True, help="How alike two story centres must be.")
+@click.option(
+    "--days",
+    type=float,
+    default=None,
+    help="Look at stories active this many days before the newest one (default: the story window; 0 = all).",
+)
+@json_option
+@settings_options
+def maintain(db: str, min_similarity: float, days: float | None, as_json: bool, **options: Any) -> None:
+    """Merge warm stories that have grown together (each merge recorded with its reason)."""
+    from .stories import merge_grown_together
+
+    settings = _settings(options)
+    with _store(db) as store:
+        events = merge_grown_together(store, settings, since_days=days, min_similarity=min_similarity)
+        lines = [_event_line(store.get_event(e)) for e in events]
+    if as_json:
+        echo_json({"merges": events})
+    else:
+        click.echo("\n".join(lines) if lines else "no stories to merge")
+
+
+@main.command("cluster")
+@click.argument("in_path", metavar="IN.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    required=True,
+    metavar="OUT.jsonl",
+    help='Where to write {"id", "story"} per line (\'-\' for stdout).',
+)
+@settings_options
+def cluster_cmd(in_path: str, out_path: str, **options: Any) -> None:
+    """Run the online story clustering over a JSONL file, without a database.
+
+    Each line: {"id", "lang"?, "title"?, "text", "date"?}; lines are taken in
+    date order when dates exist. Writes {"id": ..., "story": ...} per line.
+    """
+    from rich.console import Console
+
+    from .stories import cluster_file
+
+    settings = _settings(options)
+    with _progress(Console(stderr=True), "clustering") as progress:
+        task = progress.add_task("clustering", total=None)
+        report = cluster_file(
+            in_path, sys.stdout if out_path == "-" else out_path, settings, progress=lambda n: progress.advance(task, n)
+        )
+    for problem in report.problems:
+        err(f"skipped {problem.source}: {problem.reason}")
+    err(f"{report.written} lines into {report.stories} stories; {len(report.problems)} lines skipped")
+    if report.written == 0:
+        raise InputError(f"no line of {in_path} could be clustered; see the reasons above")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -173,6 +174,29 @@ def _tf_cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
 
 
+def document_terms(article: Article) -> set[str]:
+    """The distinct content words of an article's title and text (what document frequencies count)."""
+    return set(content_words(article.title)) | set(content_words(article.text))
+
+
+def idf_cosine(a: Counter[str], b: Counter[str], df: Mapping[str, int], documents: int) -> float:
+    """Cosine of TF-IDF vectors, with document frequencies from the store's own articles.
+
+    Words that every report of its kind uses ("shot", "police") weigh little; the
+    names, streets and details of one event weigh a lot.
+    """
+    if not a or not b or documents < 2:
+        return math.nan
+
+    def weights(bag: Counter[str]) -> dict[str, float]:
+        return {w: (1 + math.log(c)) * math.log((documents + 1) / (df.get(w, 0) + 1)) for w, c in bag.items()}
+
+    wa, wb = weights(a), weights(b)
+    dot = sum(v * wb[w] for w, v in wa.items() if w in wb)
+    norm = math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
+    return dot / norm if norm else math.nan
+
+
 def pair_features(a: Profile, b: Profile) -> dict[str, float]:
     """The features of one pair, named as in :data:`FEATURES`."""
     f: dict[str, float] = {
@@ -245,5 +269,11 @@ def _feature_names() -> tuple[str, ...]:
 FEATURES: tuple[str, ...] = _feature_names()
 """Every name :func:`pair_features` returns, in the order models see them."""
 
-CROSS_LINGUAL_FEATURES: tuple[str, ...] = tuple(n for n in FEATURES if "words" not in n)
+ROUTING: tuple[str, ...] = ("same_language",)
+"""Features that choose a model variant rather than feed one (constant within a variant's training data)."""
+
+MODEL_FEATURES: tuple[str, ...] = tuple(n for n in FEATURES if n not in ROUTING)
+"""What the same-language models see."""
+
+CROSS_LINGUAL_FEATURES: tuple[str, ...] = tuple(n for n in MODEL_FEATURES if "words" not in n)
 """The features that mean the same across languages (word overlap left out)."""

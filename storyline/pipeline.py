@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -370,11 +371,25 @@ def _chain(first: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
 
 @dataclass(slots=True)
 class IngestReport:
-    """What an ingest did: ids added, ids already stored, inputs skipped with their reasons."""
+    """What an ingest did: ids added, ids already stored, inputs skipped with their reasons, story decisions."""
 
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    decisions: list[Any] = field(default_factory=list)
+
+
+def store_terms(store: Store, articles: Sequence[Article]) -> None:
+    """Count the new articles' content words into the store's document frequencies."""
+    from collections import Counter
+
+    from .features import document_terms
+
+    counts: Counter[str] = Counter()
+    for article in articles:
+        counts.update(document_terms(article))
+    if counts:
+        store.add_term_counts(counts)
 
 
 def ingest(
@@ -382,32 +397,47 @@ def ingest(
     store: Store,
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
+    cluster: bool = True,
 ) -> IngestReport:
-    """Read, enrich, embed and store every article under ``paths``.
+    """Read, enrich, embed and store every article under ``paths``; put each new one into a story.
 
     Idempotent: an article already in the store (same content) is left as it is.
     Files are read here; enrichment and embedding run in ``settings.workers``
-    processes when the input has more than one batch. Each batch is stored in
-    one transaction, so a failure loses nothing stored before.
+    processes when the input has more than one batch, while this process stores
+    each finished batch (one transaction) and assigns its articles to stories in
+    date order. A failure loses nothing stored before.
     """
     from .readers import read_paths
+    from .stories import Clusterer, _arrival_order
 
     settings = settings or Settings()
     check_stages(default_stages())
     report = IngestReport()
+    clusterer: Clusterer | None = None
     batches = build_batches(read_paths(paths, settings.max_bytes), settings, known=store.has_articles)
-    for batch, vectors in run_batches(batches, settings):
-        if vectors:
-            store.put_vectors(settings.encoder, vectors)
-        if batch.articles:
-            for article, new in zip(batch.articles, store.add_articles(batch.articles), strict=True):
-                (report.added if new else report.unchanged).append(article.id)
-        report.unchanged.extend(batch.known)
-        if batch.problems:
-            store.add_problems(batch.problems)
-            report.problems.extend(batch.problems)
-        if progress:
-            progress(len(batch.articles) + len(batch.known) + len(batch.problems))
+    try:
+        for batch, vectors in run_batches(batches, settings):
+            if vectors:
+                store.put_vectors(settings.encoder, vectors)
+            fresh: list[Article] = []
+            if batch.articles:
+                for article, new in zip(batch.articles, store.add_articles(batch.articles), strict=True):
+                    (report.added if new else report.unchanged).append(article.id)
+                    if new:
+                        fresh.append(article)
+                store_terms(store, fresh)
+            if cluster and fresh:
+                clusterer = clusterer or Clusterer(store, settings)
+                report.decisions.extend(clusterer.assign_many(_arrival_order(fresh)))
+            report.unchanged.extend(batch.known)
+            if batch.problems:
+                store.add_problems(batch.problems)
+                report.problems.extend(batch.problems)
+            if progress:
+                progress(len(batch.articles) + len(batch.known) + len(batch.problems))
+    finally:
+        if clusterer is not None:
+            clusterer.index.save()
     return report
 
 
@@ -475,5 +505,6 @@ __all__ = [
     "normalise_text",
     "process_documents",
     "run_batches",
+    "store_terms",
     "word_count",
 ]

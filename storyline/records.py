@@ -203,11 +203,18 @@ class Comparison:
 
 @dataclass(slots=True)
 class StoryMember:
-    """An article in a story, with the reason it was put there."""
+    """An article in a story, with the reason it was put there.
+
+    ``reason`` is one readable sentence; ``details`` holds the evidence behind it
+    (best-matching member, scores, shared places and entities, margin over the
+    runner-up story). ``copy_of`` names the article this one is a near-copy of.
+    """
 
     article_id: str
     reason: str
     score: float | None = None
+    copy_of: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -226,3 +233,14 @@ class Story:
     @property
     def size(self) -> int:
         return len(self.members)
+
+
+@dataclass(slots=True)
+class StoryEvent:
+    """A recorded change to the stories (merge, split, move, …) with what it takes to undo it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    at: str
+    undone_at: str | None = None

@@ -37,8 +37,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "Processes that enrich and embed during ingest (1 = all in this process)."),
     Setting("max_bytes", 20_000_000, "Largest input file, in bytes; bigger files are skipped with a reason."),
     Setting("min_words", 12, "Fewest words an article text may have (CJK: characters / 2); shorter texts are skipped."),
-    Setting("story_threshold", 0.58, "Similarity (0–1) above which two articles are grouped into one story."),
-    Setting("story_window_days", 21.0, "Articles published further apart than this many days never share a story."),
+    Setting(
+        "story_threshold",
+        0.0,
+        "Same-story probability (0–1) an article needs to join a story; "
+        "0 uses the threshold tuned on development data.",
+    ),
+    Setting(
+        "story_window_days",
+        21.0,
+        "A story goes cold: an article more than this many days after its last "
+        "article (or before its first) starts a new one.",
+    ),
     Setting("evidence_pairs", 8, "How many aligned sentence pairs `compare` shows."),
     Setting("scorer", "learned", "Pair scorer: learned (trained on SemEval-2022 Task 8) or heuristic (zero-shot)."),
 )
@@ -55,7 +65,7 @@ class Settings:
     workers: int = 2
     max_bytes: int = 20_000_000
     min_words: int = 12
-    story_threshold: float = 0.58
+    story_threshold: float = 0.0
     story_window_days: float = 21.0
     evidence_pairs: int = 8
     scorer: str = "learned"

@@ -46,16 +46,14 @@ def shared() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
-    """A database with the demo corpus ingested and grouped (once per session)."""
+    """A database with the demo corpus ingested and put into stories (once per session)."""
     from storyline.demo import corpus_path
     from storyline.pipeline import ingest
-    from storyline.stories import group_store
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     with open_store(path) as s:
         report = ingest([corpus_path()], s, settings)
         assert not report.problems, report.problems
-        group_store(s, settings)
     return path
 
 

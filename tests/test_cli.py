@@ -15,10 +15,12 @@ def test_ingest_list_show_and_reingest(tmp_path: Path) -> None:
     db = str(tmp_path / "news.db")
     first = run_cli("ingest", str(FIXTURES), "--db", db, "--json")
     summary = json.loads(first.stdout)
-    assert summary["added"] == 4 and summary["skipped"] == 2 and summary["stories"] >= 2
+    assert summary["added"] == 4 and summary["skipped"] == 2 and summary["stories_in_store"] == 2
+    assert summary["new_stories"] == 2 and summary["joined"] == 2
     assert "mixed.jsonl#3: line 3 is not valid JSON" in first.stderr
     again = run_cli("ingest", str(FIXTURES), "--db", db)
     assert again.stdout.startswith("0 added, 4 already stored")
+    assert "2 stories in" in again.stdout
 
     stories = json.loads(run_cli("stories", "--db", db, "--json").stdout)
     fire = next(s for s in stories if s["size"] == 3)
@@ -26,7 +28,11 @@ def test_ingest_list_show_and_reingest(tmp_path: Path) -> None:
     assert all(m["reason"] for m in fire["members"])
 
     shown = run_cli("story", fire["id"][:6], "--db", db).stdout
-    assert "why: first article of the story" in shown and "why: joined" in shown
+    assert "why: new story" in shown and "why: joined: closest to" in shown
+    member = fire["members"][-1]["id"]
+    why = json.loads(run_cli("why", member[:8], "--db", db, "--json").stdout)
+    assert why["story"] == fire["id"] and why["details"]["kind"] == "joined"
+    assert why["details"]["probability"] >= why["details"]["threshold"]
 
     listing = run_cli("articles", "--db", db, "--json").stdout
     ids = [row["id"] for row in json.loads(listing)]
@@ -72,7 +78,7 @@ def test_errors_are_one_line_with_a_fix_and_exit_1(tmp_path: Path) -> None:
 
 def test_ingest_keeps_what_is_stored_when_later_files_are_bad(tmp_path: Path) -> None:
     db = str(tmp_path / "keep.db")
-    run_cli("ingest", str(FIXTURES / "harbour-fire.html"), "--db", db, "--no-group")
+    run_cli("ingest", str(FIXTURES / "harbour-fire.html"), "--db", db, "--no-cluster")
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "one-word.txt").write_text("Breaking")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storyline.features import CROSS_LINGUAL_FEATURES, FEATURES
+from storyline.features import CROSS_LINGUAL_FEATURES, FEATURES, MODEL_FEATURES
 from storyline.forest import Forest
 from storyline.pairs import PairInput, read_pairs, score_pairs
 from storyline.records import DIMENSIONS
@@ -43,7 +43,8 @@ def test_forest_predicts_exactly_like_scikit_learn() -> None:
 def test_shipped_model_loads_and_matches_the_feature_list() -> None:
     scorer = ForestScorer.load(model_path())
     assert model_path().stat().st_size < 3_000_000
-    assert scorer.variants["same"].names == list(FEATURES)
+    assert scorer.variants["same"].names == list(MODEL_FEATURES)
+    assert "same_language" in FEATURES and "same_language" not in MODEL_FEATURES
     assert scorer.variants["cross"].names == list(CROSS_LINGUAL_FEATURES)
     assert not any("words" in n for n in CROSS_LINGUAL_FEATURES)
     assert scorer.meta["cv_same"]["pearson"]["Overall"]["mean"] > OVERALL_FLOOR

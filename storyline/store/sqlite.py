@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import NotFoundError, StoreError
-from ..records import Article, Mention, Problem, Sentence, Story, StoryMember
+from ..records import Article, Mention, Problem, Sentence, Story, StoryEvent, StoryMember
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 → 1: articles, their sentences and mentions, the vector cache, stories, problems.
@@ -88,6 +88,47 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT NOT NULL,
         at TEXT NOT NULL
     );
+    """,
+    # 1 → 2: online stories — story statistics kept up to date, member details and copy links,
+    # a log of story changes that can be undone, MinHash signatures and LSH bands for near-copies.
+    """
+    ALTER TABLE stories ADD COLUMN updated_at TEXT;
+    ALTER TABLE stories ADD COLUMN first_seen TEXT;
+    ALTER TABLE stories ADD COLUMN last_seen TEXT;
+    ALTER TABLE stories ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE stories ADD COLUMN languages TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE stories ADD COLUMN outlets TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX stories_last_seen ON stories(last_seen);
+    ALTER TABLE story_members ADD COLUMN copy_of TEXT;
+    ALTER TABLE story_members ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE story_events (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at TEXT NOT NULL,
+        undone_at TEXT
+    );
+    CREATE TABLE minhash (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        signature BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE terms (
+        word TEXT PRIMARY KEY,
+        df INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE minhash_bands (
+        band INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (band, bucket, article_id)
+    ) WITHOUT ROWID;
+    UPDATE stories SET
+        size = (SELECT count(*) FROM story_members m WHERE m.story_id = stories.id),
+        first_seen = (SELECT min(a.published) FROM story_members m JOIN articles a ON a.id = m.article_id
+                      WHERE m.story_id = stories.id),
+        last_seen = (SELECT max(a.published) FROM story_members m JOIN articles a ON a.id = m.article_id
+                     WHERE m.story_id = stories.id),
+        updated_at = created_at;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -346,28 +387,135 @@ class SQLiteStore:
             )
 
     # -- stories ----------------------------------------------------------
+    def transaction(self) -> _Transaction:
+        """A transaction for several writes that must happen together (nests: inner ones do nothing)."""
+        return self._transaction()
+
     def replace_stories(self, stories: Sequence[Story]) -> None:
+        """Drop every story, member and story event, and store ``stories`` instead."""
         with self._transaction():
             self._db.execute("DELETE FROM story_members")
             self._db.execute("DELETE FROM stories")
-            now = _now()
+            self._db.execute("DELETE FROM story_events")
             for story in stories:
-                self._db.execute(
-                    "INSERT INTO stories (id, label, labels, created_at) VALUES (?,?,?,?)",
-                    (story.id, story.label, json.dumps(story.labels, ensure_ascii=False), now),
-                )
-                self._db.executemany(
-                    "INSERT INTO story_members (article_id, story_id, position, reason, score) VALUES (?,?,?,?,?)",
-                    [(m.article_id, story.id, i, m.reason, m.score) for i, m in enumerate(story.members)],
-                )
+                self.create_story(story.id, story.label, story.labels)
+                for member in story.members:
+                    self.add_member(story.id, member, refresh=False)
+                self.refresh_story(story.id)
 
-    def list_stories(self) -> list[Story]:
+    def create_story(self, story_id: str, label: str, labels: Mapping[str, str]) -> None:
+        now = _now()
+        self._db.execute(
+            "INSERT INTO stories (id, label, labels, created_at, updated_at) VALUES (?,?,?,?,?)",
+            (story_id, label, json.dumps(dict(labels), ensure_ascii=False), now, now),
+        )
+
+    def add_member(self, story_id: str, member: StoryMember, refresh: bool = True) -> None:
+        with self._transaction():
+            position = self._db.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM story_members WHERE story_id = ?", (story_id,)
+            ).fetchone()[0]
+            self._db.execute(
+                "INSERT INTO story_members (article_id, story_id, position, reason, score, copy_of, details)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (
+                    member.article_id,
+                    story_id,
+                    position,
+                    member.reason,
+                    member.score,
+                    member.copy_of,
+                    json.dumps(member.details, ensure_ascii=False),
+                ),
+            )
+            if refresh:
+                self.refresh_story(story_id)
+
+    def remove_member(self, article_id: str, refresh: bool = True) -> tuple[str, StoryMember]:
+        """Take an article out of its story; returns the story id and the member as it was."""
+        with self._transaction():
+            row = self._db.execute("SELECT * FROM story_members WHERE article_id = ?", (article_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"article {article_id!r} is in no story")
+            self._db.execute("DELETE FROM story_members WHERE article_id = ?", (article_id,))
+            if refresh:
+                self.refresh_story(row["story_id"])
+        return row["story_id"], self._member(row)
+
+    def delete_story(self, story_id: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM story_members WHERE story_id = ?", (story_id,))
+            self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+
+    def set_story_labels(self, story_id: str, label: str, labels: Mapping[str, str]) -> None:
+        self._db.execute(
+            "UPDATE stories SET label = ?, labels = ?, updated_at = ? WHERE id = ?",
+            (label, json.dumps(dict(labels), ensure_ascii=False), _now(), story_id),
+        )
+
+    def refresh_story(self, story_id: str) -> None:
+        """Recompute a story's size, dates, languages and outlets; an empty story is deleted."""
         rows = self._db.execute(
-            "SELECT s.*, max(a.published) AS last_seen FROM stories s"
-            " JOIN story_members m ON m.story_id = s.id JOIN articles a ON a.id = m.article_id"
-            " GROUP BY s.id ORDER BY last_seen DESC, s.id"
+            "SELECT a.published, a.language, a.outlet FROM story_members m JOIN articles a ON a.id = m.article_id"
+            " WHERE m.story_id = ?",
+            (story_id,),
         ).fetchall()
-        return [self._story(row) for row in rows]
+        if not rows:
+            self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+            return
+        dates = sorted(r["published"] for r in rows if r["published"])
+        self._db.execute(
+            "UPDATE stories SET size = ?, first_seen = ?, last_seen = ?, languages = ?, outlets = ?, updated_at = ?"
+            " WHERE id = ?",
+            (
+                len(rows),
+                dates[0] if dates else None,
+                dates[-1] if dates else None,
+                json.dumps(sorted({r["language"] for r in rows if r["language"]})),
+                json.dumps(sorted({r["outlet"] for r in rows if r["outlet"]})),
+                _now(),
+                story_id,
+            ),
+        )
+
+    def stories_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article id → the id of the story it is in (articles in no story are left out)."""
+        found: dict[str, str] = {}
+        for i in range(0, len(article_ids), _VECTOR_CHUNK):
+            chunk = list(article_ids[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})", chunk
+            )
+            found.update({row[0]: row[1] for row in rows})
+        return found
+
+    def story_headers(self, story_ids: Sequence[str]) -> dict[str, Story]:
+        """Stories without their member list (size, dates, languages, outlets): cheap, for candidates."""
+        found: dict[str, Story] = {}
+        for i in range(0, len(story_ids), _VECTOR_CHUNK):
+            chunk = list(story_ids[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT * FROM stories WHERE id IN ({marks})", chunk):
+                found[row["id"]] = self._header(row)
+        return found
+
+    def member_ids(self, story_id: str) -> list[str]:
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT article_id FROM story_members WHERE story_id = ? ORDER BY position", (story_id,)
+            )
+        ]
+
+    def list_stories(self, limit: int = 0, offset: int = 0) -> list[Story]:
+        sql = "SELECT * FROM stories ORDER BY last_seen DESC, id"
+        if limit:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return [self._story(row) for row in self._db.execute(sql).fetchall()]
+
+    def count_stories(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
     def get_story(self, story_id: str) -> Story:
         rows = self._db.execute(
@@ -380,23 +528,143 @@ class SQLiteStore:
             raise NotFoundError(f"no story with id {story_id!r}; list stories with `storyline stories`")
         raise NotFoundError(f"the id prefix {story_id!r} matches several stories; give more characters")
 
-    def _story(self, row: sqlite3.Row) -> Story:
-        members = self._db.execute(
-            "SELECT m.article_id, m.reason, m.score, a.language, a.outlet, a.published FROM story_members m"
-            " JOIN articles a ON a.id = m.article_id WHERE m.story_id = ? ORDER BY m.position",
-            (row["id"],),
-        ).fetchall()
-        published = [p for p in (_parse(m["published"]) for m in members) if p is not None]
-        return Story(
+    @staticmethod
+    def _header(row: sqlite3.Row) -> Story:
+        story = Story(
             id=row["id"],
             label=row["label"],
+            members=[],
             labels=json.loads(row["labels"]),
-            members=[StoryMember(m["article_id"], m["reason"], m["score"]) for m in members],
-            languages=sorted({m["language"] for m in members if m["language"]}),
-            outlets=sorted({m["outlet"] for m in members if m["outlet"]}),
-            first_seen=min(published, default=None),
-            last_seen=max(published, default=None),
+            languages=json.loads(row["languages"]),
+            outlets=json.loads(row["outlets"]),
+            first_seen=_parse(row["first_seen"]),
+            last_seen=_parse(row["last_seen"]),
         )
+        return story
+
+    @staticmethod
+    def _member(row: sqlite3.Row) -> StoryMember:
+        return StoryMember(row["article_id"], row["reason"], row["score"], row["copy_of"], json.loads(row["details"]))
+
+    def _story(self, row: sqlite3.Row) -> Story:
+        story = self._header(row)
+        story.members = [
+            self._member(m)
+            for m in self._db.execute("SELECT * FROM story_members WHERE story_id = ? ORDER BY position", (row["id"],))
+        ]
+        return story
+
+    # -- story events -------------------------------------------------------
+    def record_event(self, kind: str, payload: Mapping[str, Any]) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO story_events (kind, payload, at) VALUES (?,?,?)",
+            (kind, json.dumps(dict(payload), ensure_ascii=False, default=str), _now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def list_events(self, limit: int = 50) -> list[StoryEvent]:
+        rows = self._db.execute("SELECT * FROM story_events ORDER BY id DESC LIMIT ?", (limit,))
+        return [StoryEvent(r["id"], r["kind"], json.loads(r["payload"]), r["at"], r["undone_at"]) for r in rows]
+
+    def get_event(self, event_id: int) -> StoryEvent:
+        r = self._db.execute("SELECT * FROM story_events WHERE id = ?", (event_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"no story change #{event_id}; list them with `storyline history`")
+        return StoryEvent(r["id"], r["kind"], json.loads(r["payload"]), r["at"], r["undone_at"])
+
+    def mark_event_undone(self, event_id: int) -> None:
+        self._db.execute("UPDATE story_events SET undone_at = ? WHERE id = ?", (_now(), event_id))
+
+    # -- near-copies (MinHash LSH) -----------------------------------------------
+    def put_minhash(self, items: Sequence[tuple[str, np.ndarray, Sequence[int]]]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO minhash (article_id, signature) VALUES (?,?)",
+                [(article_id, np.asarray(sig, dtype=np.uint32).tobytes()) for article_id, sig, _ in items],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO minhash_bands (band, bucket, article_id) VALUES (?,?,?)",
+                [(band, bucket, article_id) for article_id, _, bands in items for band, bucket in enumerate(bands)],
+            )
+
+    def minhash_candidates(self, bands: Sequence[int]) -> dict[str, np.ndarray]:
+        """Articles sharing at least one LSH bucket with ``bands``, with their signatures."""
+        clauses = " OR ".join("(b.band = ? AND b.bucket = ?)" for _ in bands)
+        params = [x for band, bucket in enumerate(bands) for x in (band, bucket)]
+        rows = self._db.execute(
+            f"SELECT DISTINCT m.article_id, m.signature FROM minhash_bands b JOIN minhash m"
+            f" ON m.article_id = b.article_id WHERE {clauses}",
+            params,
+        )
+        return {r[0]: np.frombuffer(r[1], dtype=np.uint32) for r in rows}
+
+    def has_minhash(self, article_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(article_ids), _VECTOR_CHUNK):
+            chunk = list(article_ids[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0] for r in self._db.execute(f"SELECT article_id FROM minhash WHERE article_id IN ({marks})", chunk)
+            )
+        return found
+
+    # -- document frequencies of content words (for IDF weighting) -----------------
+    def add_term_counts(self, counts: Mapping[str, int]) -> None:
+        """Add to the number of articles each word appears in."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO terms (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+                list(counts.items()),
+            )
+
+    def term_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in range(0, len(words), _VECTOR_CHUNK):
+            chunk = list(words[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(dict(self._db.execute(f"SELECT word, df FROM terms WHERE word IN ({marks})", chunk)))
+        return found
+
+    def has_terms(self) -> bool:
+        return self._db.execute("SELECT 1 FROM terms LIMIT 1").fetchone() is not None
+
+    # -- integer keys for the vector index ----------------------------------------
+    def article_keys(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """Article id → a stable integer key (the row id), for the vector index."""
+        found: dict[str, int] = {}
+        for i in range(0, len(article_ids), _VECTOR_CHUNK):
+            chunk = list(article_ids[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                {r[0]: r[1] for r in self._db.execute(f"SELECT id, rowid FROM articles WHERE id IN ({marks})", chunk)}
+            )
+        return found
+
+    def articles_for_keys(self, keys: Sequence[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for i in range(0, len(keys), _VECTOR_CHUNK):
+            chunk = [int(k) for k in keys[i : i + _VECTOR_CHUNK]]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                {
+                    r[0]: r[1]
+                    for r in self._db.execute(f"SELECT rowid, id FROM articles WHERE rowid IN ({marks})", chunk)
+                }
+            )
+        return found
+
+    def article_dates(self, article_ids: Sequence[str]) -> dict[str, datetime | None]:
+        found: dict[str, datetime | None] = {}
+        for i in range(0, len(article_ids), _VECTOR_CHUNK):
+            chunk = list(article_ids[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                {
+                    r[0]: _parse(r[1])
+                    for r in self._db.execute(f"SELECT id, published FROM articles WHERE id IN ({marks})", chunk)
+                }
+            )
+        return found
 
     # -- problems ---------------------------------------------------------
     def add_problems(self, problems: Sequence[Problem]) -> None:
