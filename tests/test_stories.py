@@ -179,8 +179,15 @@ def test_cluster_file_without_a_database(tmp_path: Path) -> None:
     lines = []
     for path in sorted(corpus_path().glob("*.jsonl")):
         for row in map(json.loads, path.read_text().splitlines()):
-            lines.append({"id": row["url"], "lang": row["language"], "title": row["title"], "text": row["maintext"],
-                          "date": row["date_publish"]})
+            lines.append(
+                {
+                    "id": row["url"],
+                    "lang": row["language"],
+                    "title": row["title"],
+                    "text": row["maintext"],
+                    "date": row["date_publish"],
+                }
+            )
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(x) for x in lines) + '\n{"text": "no id"}\n')
     out = tmp_path / "out.jsonl"
@@ -217,9 +224,8 @@ def test_minhash_finds_near_copies_only() -> None:
 
 
 def test_store_story_contract(store: Store) -> None:
-    from tests.test_store import make_article
-
     from storyline.records import StoryMember
+    from tests.test_store import make_article
 
     arts = [make_article(1), make_article(2, day=3)]
     store.add_articles(arts)
