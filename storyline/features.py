@@ -72,6 +72,14 @@ class Profile:
     title_words: frozenset[str] = frozenset()
     keys: dict[str, set[str]] = field(default_factory=dict)
     style: dict[str, float] = field(default_factory=dict)
+    _tf: dict[str, float] | None = None
+
+    @property
+    def tf(self) -> dict[str, float]:
+        """Sublinear term frequencies of the content words (computed once)."""
+        if self._tf is None:
+            self._tf = {w: 1 + math.log(c) for w, c in self.words.items()}
+        return self._tf
 
 
 def _word_count(text: str) -> int:
@@ -165,11 +173,10 @@ def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> tupl
     return shared / len(a | b), shared / max(min(len(a), len(b)), 1), math.log1p(shared)
 
 
-def _tf_cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
+def _tf_cosine(a: Profile, b: Profile) -> float:
+    if not a.words or not b.words:
         return math.nan
-    wa = {w: 1 + math.log(c) for w, c in a.items()}
-    wb = {w: 1 + math.log(c) for w, c in b.items()}
+    wa, wb = a.tf, b.tf
     dot = sum(v * wb[w] for w, v in wa.items() if w in wb)
     return dot / math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
 
@@ -179,19 +186,20 @@ def document_terms(article: Article) -> set[str]:
     return set(content_words(article.title)) | set(content_words(article.text))
 
 
-def idf_cosine(a: Counter[str], b: Counter[str], df: Mapping[str, int], documents: int) -> float:
+def idf_cosine(a: Profile, b: Profile, df: Mapping[str, int], documents: int) -> float:
     """Cosine of TF-IDF vectors, with document frequencies from the store's own articles.
 
     Words that every report of its kind uses ("shot", "police") weigh little; the
     names, streets and details of one event weigh a lot.
     """
-    if not a or not b or documents < 2:
+    if not a.words or not b.words or documents < 2:
         return math.nan
+    log_n = math.log(documents + 1)
 
-    def weights(bag: Counter[str]) -> dict[str, float]:
-        return {w: (1 + math.log(c)) * math.log((documents + 1) / (df.get(w, 0) + 1)) for w, c in bag.items()}
+    def weights(tf: dict[str, float]) -> dict[str, float]:
+        return {w: v * (log_n - math.log(df.get(w, 0) + 1)) for w, v in tf.items()}
 
-    wa, wb = weights(a), weights(b)
+    wa, wb = weights(a.tf), weights(b.tf)
     dot = sum(v * wb[w] for w, v in wa.items() if w in wb)
     norm = math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
     return dot / norm if norm else math.nan
@@ -208,7 +216,7 @@ def pair_features(a: Profile, b: Profile) -> dict[str, float]:
     }
     same = a.language == b.language
     f["same_language"] = float(same)
-    f["words_cosine"] = _tf_cosine(a.words, b.words) if same else math.nan
+    f["words_cosine"] = _tf_cosine(a, b) if same else math.nan
     f["words_jaccard"] = _overlap(set(a.words), set(b.words))[0] if same else math.nan
     f["title_words_jaccard"] = _overlap(a.title_words, b.title_words)[0] if same else math.nan
     for kind in KEY_KINDS:

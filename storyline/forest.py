@@ -20,7 +20,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Forest:
     """Trees padded to one width: row ``t`` holds tree ``t``'s nodes; node 0 is each root."""
 
@@ -55,19 +55,34 @@ class Forest:
     def predict(self, x: npt.ArrayLike) -> FloatArray:
         """Mean of the trees' predictions for each row of ``x`` (no missing values: impute first)."""
         rows = np.asarray(x, dtype=np.float32).astype(np.float64)  # trees were grown on float32 inputs
-        n, trees = len(rows), self.feature.shape[0]
-        tree_index = np.arange(trees)[None, :]
-        row_index = np.arange(n)[:, None]
-        node = np.zeros((n, trees), dtype=np.int32)
+        feature, threshold, children, value, roots = self._flat()
+        n = len(rows)
+        # every row starts at every tree's root; a leaf points to itself, so walking `depth` steps is enough
+        node = np.broadcast_to(roots, (n, len(roots))).copy()
+        offsets = (np.arange(n) * rows.shape[1])[:, None]
+        flat_rows = rows.ravel()
         for _ in range(self.depth):
-            feature = self.feature[tree_index, node]
-            at_leaf = feature == LEAF
-            values = rows[row_index, np.where(at_leaf, 0, feature)]
-            go_left = values <= self.threshold[tree_index, node]
-            step = np.where(go_left, self.left[tree_index, node], self.right[tree_index, node])
-            node = np.where(at_leaf, node, step)
-        result: FloatArray = self.value[tree_index, node].mean(axis=1)
+            go_right = flat_rows[offsets + feature[node]] > threshold[node]
+            node = children[go_right.astype(np.intp), node]
+        result: FloatArray = value[node].mean(axis=1)
         return result
+
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All trees as one node table with global ids; leaves loop onto themselves."""
+        cached = getattr(self, "_flat_cache", None)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        trees, width = self.feature.shape
+        ids = np.arange(trees * width).reshape(trees, width)
+        base = (np.arange(trees) * width)[:, None]
+        leaf = self.feature == LEAF
+        feature = np.where(leaf, 0, self.feature).ravel()
+        threshold = np.where(leaf, np.inf, self.threshold).ravel()
+        left = np.where(leaf, ids, self.left + base).ravel()
+        right = np.where(leaf, ids, self.right + base).ravel()
+        flat = (feature, threshold, np.stack([left, right]), self.value.ravel(), ids[:, 0].copy())
+        object.__setattr__(self, "_flat_cache", flat)
+        return flat
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The arrays to save (compactly typed), keyed with ``prefix``."""

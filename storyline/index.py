@@ -2,10 +2,11 @@
 
 * :class:`VectorIndex` — a small contract over an approximate-nearest-neighbour
   index of article vectors keyed by integers. :class:`UsearchIndex` (usearch,
-  HNSW, 8-bit quantised cosine: 1M 512-d vectors in ~0.7 GB, persisted to one
-  file, memory-mapped for reading) is the default; :class:`ExactIndex` (numpy)
-  is exact and small, for tests and tiny stores. ``bench/index.py`` measured
-  usearch, hnswlib and faiss before the choice (BENCHMARKS.md).
+  HNSW over 8-bit quantised vectors, cosine: ~0.7 KB a 512-d vector, so 1M
+  articles fit in well under a gigabyte; saved to one file beside the database)
+  is the default; :class:`ExactIndex` (numpy) is exact, for in-memory stores.
+  ``bench/index.py`` measured usearch, hnswlib and faiss before the choice
+  (BENCHMARKS.md): float32 indexes need ~2.1 GB at 1M, over the memory budget.
 * MinHash signatures of word 3-shingles (rensa) cut into LSH bands: two
   articles share a band bucket with high probability when their wording
   overlaps by about 70% or more — wire copies and republications. The bands
@@ -92,7 +93,7 @@ class UsearchIndex:
         self.dim, self.path = dim, Path(path) if path else None
         self._lock = threading.Lock()
         self._index: Any = Index(
-            ndim=dim, metric="cos", dtype=dtype, connectivity=16, expansion_add=64, expansion_search=64
+            ndim=dim, metric="cos", dtype=dtype, connectivity=16, expansion_add=128, expansion_search=64
         )
         if self.path is not None and self.path.exists():
             self._index.load(str(self.path))

@@ -33,7 +33,7 @@ import hashlib
 import json
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -131,7 +131,12 @@ def decision_features(features: dict[str, float], scores: dict[str, float]) -> d
 
 
 def decision_rows(
-    store: Store, left: Sequence[Profile], right: Sequence[Profile], scorer: Scorer, documents: int | None = None
+    store: Store,
+    left: Sequence[Profile],
+    right: Sequence[Profile],
+    scorer: Scorer,
+    documents: int | None = None,
+    frequencies: Callable[[Sequence[str]], Mapping[str, int]] | None = None,
 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """The same-story model's inputs for pairs of profiles, and the scorer's dimensions for them.
 
@@ -143,10 +148,10 @@ def decision_rows(
     rows = [decision_features(f, sc) for f, sc in zip(features, scores, strict=True)]
     same = [a.language == b.language for a, b in zip(left, right, strict=True)]
     words = {w for a, b, s in zip(left, right, same, strict=True) if s for w in (*a.words, *b.words)}
-    df = store.term_frequencies(sorted(words)) if words else {}
+    df = (frequencies or store.term_frequencies)(sorted(words)) if words else {}
     documents = store.count_articles() if documents is None else documents
     for a, b, s, row in zip(left, right, same, rows, strict=True):
-        row["idf_cosine"] = idf_cosine(a.words, b.words, df, documents) if s else math.nan
+        row["idf_cosine"] = idf_cosine(a, b, df, documents) if s else math.nan
     return rows, scores
 
 
@@ -223,18 +228,29 @@ class Clusterer:
         self._profiles: OrderedDict[str, tuple[Article, Profile]] = OrderedDict()
         self._documents: int | None = None
         self._since_count = 0
+        self._df: dict[str, int] = {}
         if not store.has_terms() and store.count_articles():
             rebuild_terms(store)
+        if len(self.index) == 0 and store.count_stories():
+            self.sync()  # stories exist but the index does not: an older store, or a lost index file
 
     # -- helpers ---------------------------------------------------------------------
     def _profile(self, article_id: str) -> tuple[Article, Profile]:
-        if article_id in self._profiles:
+        return self._profiles_of([article_id])[article_id]
+
+    def _profiles_of(self, article_ids: Sequence[str]) -> dict[str, tuple[Article, Profile]]:
+        """Articles with their feature profiles, from the cache or loaded together in one go."""
+        missing = [i for i in dict.fromkeys(article_ids) if i not in self._profiles]
+        if missing:
+            articles = list(self.store.iter_articles(missing))
+            for article, vectors in zip(
+                articles, embed_articles(articles, self.encoder, cache=self.store, sentences=False), strict=True
+            ):
+                self._remember(article, article_profile(article, vectors))
+        found = {}
+        for article_id in article_ids:
             self._profiles.move_to_end(article_id)
-            return self._profiles[article_id]
-        article = self.store.get_article(article_id)
-        [vectors] = embed_articles([article], self.encoder, cache=self.store, sentences=False)
-        found = (article, article_profile(article, vectors))
-        self._remember(article, found[1])
+            found[article_id] = self._profiles[article_id]
         return found
 
     def _remember(self, article: Article, profile: Profile) -> None:
@@ -250,27 +266,39 @@ class Clusterer:
             (after_last is not None and after_last > window) or (before_first is not None and before_first > window)
         )
 
-    def sync_index(self) -> int:
-        """Add stored articles that are in a story but missing from the vector index (after a crash)."""
-        ids = [m for s in self.store.list_stories() for m in self.store.member_ids(s.id)]
+    def sync(self) -> int:
+        """Index stored articles that are in a story but missing from the vector index or the copy
+        index (a store from an older version, a lost index file, a crash); returns how many."""
+        ids = list(self.store.stories_of([a.id for a in self.store.iter_articles()]))
         keys = self.store.article_keys(ids)
-        missing = [
-            i for i, present in zip(ids, self.index.contains([keys[i] for i in ids]), strict=True) if not present
-        ]
+        in_index = self.index.contains([keys[i] for i in ids])
+        with_minhash = self.store.has_minhash(ids)
+        missing = [i for i, present in zip(ids, in_index, strict=True) if not present or i not in with_minhash]
         for start in range(0, len(missing), 256):
             chunk = list(self.store.iter_articles(missing[start : start + 256]))
             vectors = embed_articles(chunk, self.encoder, cache=self.store, sentences=False)
             self.index.add([keys[a.id] for a in chunk], np.stack([v.body for v in vectors]))
+            signatures = [(a.id, sig, lsh_bands(sig)) for a, sig in ((a, minhash(a.text)) for a in chunk)]
+            self.store.put_minhash(signatures)
+        self.index.save()
         return len(missing)
 
     def same_story(
         self, left: Sequence[Profile], right: Sequence[Profile]
     ) -> tuple[np.ndarray, list[dict[str, float]]]:
         """P(same story) for each pair of profiles, and the pair scorer's dimensions behind it."""
-        if self._documents is None or self._since_count > 256:
+        if self._documents is None or self._since_count > 1000:
             self._documents, self._since_count = self.store.count_articles(), 0
-        rows, scores = decision_rows(self.store, left, right, self.scorer, self._documents)
+            self._df.clear()  # document frequencies drift slowly: refresh them now and then
+        rows, scores = decision_rows(self.store, left, right, self.scorer, self._documents, self._frequencies)
         return self.model.probability(rows), scores
+
+    def _frequencies(self, words: Sequence[str]) -> Mapping[str, int]:
+        missing = [w for w in words if w not in self._df]
+        if missing:
+            found = self.store.term_frequencies(missing)
+            self._df.update({w: found.get(w, 0) for w in missing})
+        return self._df
 
     # -- the decision ----------------------------------------------------------------
     def _copy_of(self, article: Article, signature: np.ndarray, bands: list[int]) -> tuple[str, float] | None:
@@ -316,7 +344,7 @@ class Clusterer:
         pairs: list[tuple[str, str]] = [(s, m) for s in ranked for m in by_story[s][:MEMBERS_PER_STORY]]
         if not pairs:
             return []
-        members = {m: self._profile(m) for _, m in pairs}
+        members = self._profiles_of([m for _, m in pairs])
         probabilities, scores = self.same_story([profile] * len(pairs), [members[m][1] for _, m in pairs])
         per_story: dict[str, list[float]] = {}
         best: dict[str, _Candidate] = {}
@@ -433,7 +461,8 @@ class Clusterer:
         ids = self.store.member_ids(story_id)[:50]
         if not ids:
             return
-        profiles = [self._profile(i) for i in ids]
+        loaded = self._profiles_of(ids)
+        profiles = [loaded[i] for i in ids]
         bodies = np.stack([p.body for _, p in profiles])
         centrality = (bodies @ bodies.T).mean(axis=1)
         labels: dict[str, str] = {}

@@ -127,3 +127,52 @@ def test_score_pairs_cli(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text("nope\n")
     failed = run_cli("score-pairs", str(tmp_path / "bad.jsonl"), "-o", str(tmp_path / "o.jsonl"), check=False)
     assert failed.returncode == 1 and "error: no pair" in failed.stderr
+
+
+def test_story_maintenance_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "m.db")
+    run_cli("ingest", str(FIXTURES), "--db", db)
+    stories = json.loads(run_cli("stories", "--db", db, "--json").stdout)
+    big, small = sorted(stories, key=lambda s: -s["size"])
+    merged = run_cli("merge", big["id"], small["id"], "--db", db, "--reason", "same event").stdout
+    assert merged.startswith("#1") and "same event" in merged
+    assert len(json.loads(run_cli("stories", "--db", db, "--json").stdout)) == 1
+    history = json.loads(run_cli("history", "--db", db, "--json").stdout)
+    assert history[0]["kind"] == "merge" and history[0]["reason"] == "same event"
+    assert "undone" in run_cli("undo", "1", "--db", db).stdout
+    assert len(json.loads(run_cli("stories", "--db", db, "--json").stdout)) == 2
+    again = run_cli("undo", "1", "--db", db, check=False)
+    assert again.returncode == 1 and "already undone" in again.stderr
+    article = big["members"][-1]["id"]
+    run_cli("move", article, small["id"], "--db", db)
+    assert json.loads(run_cli("why", article, "--db", db, "--json").stdout)["story"] == small["id"]
+    assert "no stories to merge" in run_cli("maintain", "--db", db, "--days", "0").stdout
+    out = run_cli("recluster", "--db", db, "--yes", "--json").stdout
+    assert json.loads(out)["articles"] == 4
+
+
+def test_cluster_command(tmp_path: Path) -> None:
+    source = tmp_path / "docs.jsonl"
+    en = (FIXTURES / "harbour-fire-ru.txt").read_text().split("\n", 1)
+    source.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"id": "a", "title": en[0], "text": en[1], "date": "2026-05-04"},
+                {
+                    "id": "b",
+                    "lang": "en",
+                    "title": "Lyon pool",
+                    "date": "2026-06-13",
+                    "text": "The city of Lyon opened a floating swimming pool on the Rhône on Saturday, the first "
+                    "of its kind in France outside Paris, with room for 300 swimmers.",
+                },
+                {"id": "c", "title": en[0], "text": en[1]},
+            ]
+        )
+        + "\n"
+    )
+    result = run_cli("cluster", str(source), "-o", "-")
+    rows = {r["id"]: r["story"] for r in map(json.loads, result.stdout.splitlines())}
+    assert set(rows) == {"a", "b", "c"} and rows["a"] == rows["c"] != rows["b"]
+    assert "3 lines into 2 stories" in result.stderr

@@ -135,3 +135,29 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         pass
     db = sqlite3.connect(tmp_path / "w.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_version_1_database_is_migrated_keeping_its_stories(tmp_path: Path) -> None:
+    from storyline.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        "INSERT INTO articles (id, title, text, published, language, outlet, ingested_at) VALUES"
+        " ('a1', 'T', 'Some text here.', '2026-03-01T08:00:00+00:00', 'en', 'x.example', 'now')"
+    )
+    db.execute("INSERT INTO stories (id, label, labels, created_at) VALUES ('s1', 'T', '{}', 'now')")
+    db.execute("INSERT INTO story_members (article_id, story_id, position, reason) VALUES ('a1', 's1', 0, 'first')")
+    db.commit()
+    db.close()
+    with open_store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION  # type: ignore[attr-defined]
+        story = s.get_story("s1")
+        assert story.members[0].reason == "first" and story.members[0].details == {}
+        [header] = s.story_headers(["s1"]).values()
+        assert header.last_seen is not None and header.last_seen.day == 1
+        assert s.count_stories() == 1

@@ -244,3 +244,10 @@ def test_store_story_contract(store: Store) -> None:
     store.add_term_counts({"fire": 2, "port": 1})
     store.add_term_counts({"fire": 1})
     assert store.term_frequencies(["fire", "port", "nope"]) == {"fire": 3, "port": 1}
+
+
+def test_a_lost_index_is_rebuilt_from_the_store(demo_copy: Path) -> None:
+    Path(str(demo_copy) + ".usearch").unlink()
+    with open_store(demo_copy) as store:
+        clusterer = Clusterer(store)
+        assert len(clusterer.index) == store.count_articles() == 60

@@ -158,6 +158,8 @@ class SQLiteStore:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")
+            self._db.execute("PRAGMA cache_size = -65536")  # 64 MB of page cache (the default is 2 MB)
+            self._db.execute("PRAGMA mmap_size = 268435456")  # read through a 256 MB memory map
             self._db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -269,16 +271,20 @@ class SQLiteStore:
             ],
         )
 
+    def _prefixed(self, table: str, prefix: str) -> list[str]:
+        """Ids in ``table`` equal to ``prefix`` or starting with it (at most 3; an index range scan)."""
+        exact = self._db.execute(f"SELECT id FROM {table} WHERE id = ?", (prefix,)).fetchall()
+        if exact:
+            return [prefix]
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\uffff"
+        rows = self._db.execute(f"SELECT id FROM {table} WHERE id >= ? AND id < ? LIMIT 3", (prefix, upper))
+        return [r[0] for r in rows]
+
     def resolve_article_id(self, article_id: str) -> str:
         """The full id of the article whose id is or starts with ``article_id``."""
-        rows = self._db.execute(
-            "SELECT id FROM articles WHERE id = ? OR id LIKE ? LIMIT 3", (article_id, article_id.replace("%", "") + "%")
-        ).fetchall()
-        ids = sorted({row[0] for row in rows})
-        if article_id in ids:
-            return article_id
+        ids = self._prefixed("articles", article_id)
         if len(ids) == 1:
-            return str(ids[0])
+            return ids[0]
         if not ids:
             raise NotFoundError(f"no article with id {article_id!r}; list ids with `storyline articles`")
         raise NotFoundError(f"the id prefix {article_id!r} matches several articles; give more characters")
@@ -518,13 +524,11 @@ class SQLiteStore:
         return int(self._db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
     def get_story(self, story_id: str) -> Story:
-        rows = self._db.execute(
-            "SELECT * FROM stories WHERE id = ? OR id LIKE ? LIMIT 2", (story_id, story_id.replace("%", "") + "%")
-        ).fetchall()
-        exact = [r for r in rows if r["id"] == story_id]
-        if exact or len(rows) == 1:
-            return self._story((exact or rows)[0])
-        if not rows:
+        ids = self._prefixed("stories", story_id)
+        if len(ids) == 1:
+            row = self._db.execute("SELECT * FROM stories WHERE id = ?", (ids[0],)).fetchone()
+            return self._story(row)
+        if not ids:
             raise NotFoundError(f"no story with id {story_id!r}; list stories with `storyline stories`")
         raise NotFoundError(f"the id prefix {story_id!r} matches several stories; give more characters")
 
