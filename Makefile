@@ -35,12 +35,17 @@ train: $(STAMP)
 	$(BIN)/python -m storyline.train
 	$(BIN)/python -m storyline.train stories
 
-## Benchmarks (long; not part of the suite). Results go to BENCHMARKS.md by hand.
+## Benchmarks (long; not part of the suite; need ../shared). Results go to BENCHMARKS.md by hand.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/semeval.py
 	$(BIN)/python bench/score_pairs.py
+	$(BIN)/python bench/stories.py quality
+	$(BIN)/python bench/stories.py throughput
+	$(BIN)/python bench/index.py
+	@echo "scale (slow, ~10 min): $(BIN)/python bench/stories.py scale"
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache .ruff_cache .mypy_cache

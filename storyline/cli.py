@@ -189,7 +189,7 @@ def demo(db: str, no_show: bool, **options: Any) -> None:
     )
     if not no_show:
         with _store(db) as store:
-            _print_stories(store, store.list_stories(), limit=0)
+            _print_stories(store, store.list_stories(), limit=0, lang="en")
 
 
 # -- listings -----------------------------------------------------------------
@@ -222,49 +222,55 @@ def _story_json(store: Store, story: Story, with_members: bool = True) -> dict[s
                     "url": a.url,
                     "reason": member.reason,
                     "score": member.score,
+                    "copy_of": member.copy_of,
+                    "decision": member.details.get("kind"),
                 }
             )
         data["members"] = members
     return data
 
 
-def _print_stories(store: Store, stories: list[Story], limit: int) -> None:
+def _print_stories(store: Store, stories: list[Story], limit: int, lang: str | None = None) -> None:
     shown = stories[:limit] if limit else stories
-    articles = sum(s.size for s in stories)
-    click.echo(f"{len(stories)} stories from {articles} articles\n")
+    total = store.count_stories()
+    click.echo(f"{total} stories from {store.count_articles()} articles\n")
     for story in shown:
         span = (
             _date(story.first_seen)
             if story.first_seen == story.last_seen
             else f"{_date(story.first_seen)} → {_date(story.last_seen)}"
         )
-        click.echo(f"● {story.label}")
+        click.echo(f"● {story.labels.get(lang, story.label) if lang else story.label}")
         click.echo(
             f"  {story.id} · {story.size} articles · {', '.join(story.languages)} · "
             f"{len(story.outlets)} outlets · {span}"
         )
         for member in story.members:
             a = store.get_article(member.article_id)
-            click.echo(f"    {_date(a.published)}  {a.language or '??':2}  {(a.outlet or '-')[:28]:28}  {a.title[:90]}")
+            copy = "  (copy)" if member.copy_of else ""
+            click.echo(
+                f"    {_date(a.published)}  {a.language or '??':2}  {(a.outlet or '-')[:28]:28}  {a.title[:90]}{copy}"
+            )
         click.echo("")
-    if limit and len(stories) > limit:
-        click.echo(f"… and {len(stories) - limit} more; use --limit 0 to see all")
+    if limit and total > limit:
+        click.echo(f"… and {total - limit} more; use --limit 0 to see all")
 
 
 @main.command()
 @db_option
 @click.option("--limit", default=20, show_default=True, help="Show at most this many stories (0 = all).")
+@click.option("--lang", default=None, help="Show each story's headline in this language when it has one (e.g. en).")
 @json_option
-def stories(db: str, limit: int, as_json: bool) -> None:
+def stories(db: str, limit: int, lang: str | None, as_json: bool) -> None:
     """List stories, most recent activity first, with their articles, languages and outlets."""
     with _store(db) as store:
-        found = store.list_stories()
+        found = store.list_stories(limit=limit)
         if as_json:
-            echo_json([_story_json(store, s) for s in (found[:limit] if limit else found)])
+            echo_json([_story_json(store, s) for s in found])
         elif not found:
             err(f"no stories in {db} yet; ingest articles first: storyline ingest PATH --db {db}")
         else:
-            _print_stories(store, found, limit)
+            _print_stories(store, found, limit, lang)
 
 
 @main.command()
@@ -286,6 +292,8 @@ def story(story_id: str, db: str, as_json: bool) -> None:
             a = store.get_article(member.article_id)
             click.echo(f"{_date(a.published)}  {a.language or '??'}  {a.outlet or '-'}  {a.id}")
             click.echo(f"    {a.title}")
+            if member.copy_of:
+                click.echo(f"    copy of {member.copy_of}")
             click.echo(f"    why: {member.reason}")
 
 
