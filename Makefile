@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/semeval.py
 	$(BIN)/python bench/score_pairs.py
+	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/stories.py quality
 	$(BIN)/python bench/stories.py throughput
 	$(BIN)/python bench/index.py

@@ -432,6 +432,79 @@ def compare(a: str, b: str, db: str | None, as_json: bool, **options: Any) -> No
         _print_comparison(result)
 
 
+@main.command()
+@click.argument("refs", nargs=-1, required=True, metavar="STORY_ID | --files FILE...")
+@click.option("--files", "as_files", is_flag=True, help="Take the arguments as article files, one story, no database.")
+@db_option
+@json_option
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a self-contained HTML report to this file.",
+)
+@settings_options
+def coverage(
+    refs: tuple[str, ...], as_files: bool, db: str, as_json: bool, html_path: str | None, **options: Any
+) -> None:
+    """How outlets and languages tell one story: shared and unique facts, numbers that differ, quotes.
+
+    Give a stored story id, or --files with two or more article files taken as one story.
+    """
+    from .coverage import coverage_for_files, coverage_for_story, coverage_html, coverage_json
+
+    settings = _settings(options)
+    if as_files:
+        result = coverage_for_files(list(refs), settings)
+    else:
+        if len(refs) != 1:
+            raise InputError("give one story id, or --files followed by article files")
+        with _store(db) as store:
+            result = coverage_for_story(store, refs[0], settings)
+    if html_path:
+        Path(html_path).write_text(coverage_html(result), encoding="utf-8")
+        err(f"wrote {html_path}")
+    if as_json:
+        echo_json(coverage_json(result))
+    elif not html_path:
+        _print_coverage(result)
+
+
+def _print_coverage(c: Any) -> None:
+    glance = c.timeline
+    click.echo(
+        f"{c.label}\n{len(glance)} articles, {len(c.sources)} independent sources, {len(c.outlets)} outlets, "
+        f"{', '.join(c.languages)}; {_date(c.first_seen)} → {_date(c.last_seen)}"
+        f"{f' ({c.span_days:.0f} days)' if c.span_days is not None else ''}\n"
+    )
+    click.echo("timeline")
+    for t in c.timeline:
+        copy = " (copy)" if t.copy_of else ""
+        tone = f"  tone {t.tone}" if t.tone is not None else ""
+        click.echo(f"  {_date(t.published)}  {t.language or '??'}  {t.outlet or '-'}{copy}  {t.title[:80]}{tone}")
+    shared = [f for f in c.facts if len(f.sources) >= 2]
+    click.echo(f"\nshared facts ({len(shared)})")
+    for f in shared[:15]:
+        click.echo(f"  [{len(f.sources)} sources, {', '.join(f.languages)}] {f.first.text[:150]}")
+    facts = {f.id: f for f in c.facts}
+    for o in c.outlets:
+        click.echo(f"\n{o.outlet}: shares {len(o.shared)}, adds {len(o.unique)}, leaves out {len(o.omitted)}")
+        for fact_id in o.unique[:5]:
+            click.echo(f"  + {facts[fact_id].first.text[:150]}")
+        for fact_id in o.omitted[:5]:
+            click.echo(f"  - {facts[fact_id].first.text[:150]}")
+    click.echo(f"\nnumbers that differ ({len(c.conflicts)})")
+    for g in c.conflicts:
+        click.echo(f"  {g.what}: " + "; ".join(f"{v.text} ({v.outlet}, {_date(v.published)})" for v in g.values))
+    click.echo(f"\nquotes ({len(c.quotes)})")
+    for q in c.quotes[:10]:
+        marks = (" [altered]" if q.altered else "") + (" [attributed differently]" if q.attribution_differs else "")
+        click.echo(f"  {', '.join(q.speakers) or 'speaker not found'}{marks}:")
+        for quote in q.quotes:
+            click.echo(f"    “{quote.text[:140]}” — {quote.outlet}, {_date(quote.published)}")
+
+
 @main.command("score-pairs")
 @click.argument("in_path", metavar="IN.jsonl", type=click.Path(exists=True, dir_okay=False))
 @click.option(
