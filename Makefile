@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DB ?= storyline.db
+PORT ?= 8000
 
 .PHONY: run test install lint typecheck train bench clean
 
@@ -16,12 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Ingest the bundled demo corpus into $(DB), group it into stories and print them.
+## Ingest the bundled demo corpus into $(DB), group it into stories and print them; then serve the web UI
+## and the REST API on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it).
 run: $(STAMP)
 	$(BIN)/storyline demo --db $(DB)
+	$(BIN)/storyline serve --db $(DB) --port $(PORT)
 
 ## Install what the tests need and run the whole suite: ruff, then pytest.
 test: $(STAMP) lint typecheck
+	sh tests/install_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -21,24 +21,18 @@ import click
 
 from . import __version__
 from .errors import InputError, StorylineError
-from .records import DIMENSIONS, Article, Comparison, Story, StoryEvent
+from .filters import IngestFilter
+from .records import DIMENSIONS, Article, Comparison, Problem, Story, StoryEvent
 from .settings import SETTINGS, Settings, load_settings
 from .store import Store, open_store
+from .views import article_json, comparison_json, json_default, story_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "storyline.db"
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def echo_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
 
 
 def err(message: str) -> None:
@@ -118,7 +112,9 @@ def _progress(console: Any, label: str) -> Any:
     )
 
 
-def _run_ingest(paths: list[str], db: str, settings: Settings, cluster: bool) -> dict[str, Any]:
+def _run_ingest(
+    paths: list[str], db: str, settings: Settings, cluster: bool, keep: IngestFilter | None = None
+) -> dict[str, Any]:
     from rich.console import Console
 
     from .pipeline import ingest
@@ -127,13 +123,16 @@ def _run_ingest(paths: list[str], db: str, settings: Settings, cluster: bool) ->
     with _store(db) as store:
         with _progress(console, "ingesting") as progress:
             task = progress.add_task("ingesting", total=None)
-            report = ingest(paths, store, settings, progress=lambda n: progress.advance(task, n), cluster=cluster)
+            report = ingest(
+                paths, store, settings, progress=lambda n: progress.advance(task, n), cluster=cluster, keep=keep
+            )
         for problem in report.problems:
             err(f"skipped {problem.source}: {problem.reason}")
         summary = {
             "added": len(report.added),
             "unchanged": len(report.unchanged),
             "skipped": len(report.problems),
+            "filtered": report.filtered,
             "articles_in_store": store.count_articles(),
             "stories_in_store": store.count_stories(),
             "new_stories": sum(1 for d in report.decisions if d.new_story),
@@ -149,28 +148,86 @@ def _run_ingest(paths: list[str], db: str, settings: Settings, cluster: bool) ->
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @click.option("--no-cluster", is_flag=True, help="Only store the articles; do not assign them to stories.")
+@click.option("--lang", default=None, help="Keep only articles detected in these languages (comma-separated: de,fr).")
+@click.option("--since", default=None, help="Keep only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Keep only articles published on or before this date (YYYY-MM-DD).")
 @json_option
 @settings_options
-def ingest(paths: tuple[str, ...], db: str, no_cluster: bool, as_json: bool, **options: Any) -> None:
-    """Ingest articles from files or directories (HTML, JSONL, JSON, plain text; gzip too).
+def ingest(
+    paths: tuple[str, ...],
+    db: str,
+    no_cluster: bool,
+    lang: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Ingest articles from files, directories or URLs (HTML, JSONL, JSON, text, feeds, sitemaps, WARC; gzip too).
 
-    The format of each file is detected from its content. Each new article joins
+    The format of each file is detected from its content. An http(s) URL is fetched:
+    a page gives its article, a feed or sitemap its entries' articles (link-only
+    entries are fetched, in a local feed file too). Each new article joins
     a story or starts one as it is stored (see `storyline why ARTICLE`). Articles
     already stored are left as they are; unreadable inputs are reported on stderr
-    and skipped. Exits with status 1 when nothing at all could be read.
+    and skipped. WARC archives are streamed, their pages extracted in the worker
+    processes. --lang, --since and --until keep only some of the new articles; the
+    summary counts the others. Exits with status 1 when nothing at all could be read.
     """
     settings = _settings(options)
-    summary = _run_ingest(list(paths), db, settings, cluster=not no_cluster)
+    keep = IngestFilter.parse(lang, since, until)
+    summary = _run_ingest(list(paths), db, settings, cluster=not no_cluster, keep=keep)
+    filtered = summary["filtered"]
     if as_json:
         echo_json(summary)
     else:
+        left_out = (
+            f"{sum(filtered.values())} left out by --lang/--since/--until "
+            f"({', '.join(f'{reason} {count}' for reason, count in sorted(filtered.items()))}), "
+            if filtered
+            else ""
+        )
         click.echo(
-            f"{summary['added']} added, {summary['unchanged']} already stored, {summary['skipped']} skipped; "
+            f"{summary['added']} added, {summary['unchanged']} already stored, {left_out}"
+            f"{summary['skipped']} skipped; "
             f"{summary['new_stories']} new stories, {summary['joined']} joined a story, {summary['copies']} copies; "
             f"{summary['articles_in_store']} articles and {summary['stories_in_store']} stories in {db}"
         )
-    if summary["added"] == 0 and summary["unchanged"] == 0:
+    if summary["added"] == 0 and summary["unchanged"] == 0 and not filtered:
         raise InputError("no article could be read from the given paths; see the reasons above")
+
+
+@main.command("watch")
+@click.argument("feeds_file", metavar="FEEDS.txt", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--every", default="10m", show_default=True, help="Time between rounds: 30s, 10m, 1h.")
+@click.option("--once", is_flag=True, help="Run one round and exit (for cron and tests).")
+@json_option
+@settings_options
+def watch_cmd(feeds_file: str, db: str, every: str, once: bool, as_json: bool, **options: Any) -> None:
+    """Poll feeds and sitemaps (one URL per line of FEEDS.txt); ingest and cluster each new article.
+
+    Runs until Ctrl-C: each round fetches every feed with a conditional GET, fetches the
+    articles not seen before (politely: robots.txt, per-host delay, retries) and puts them
+    into stories. Failures are logged on stderr, one line each, and never stop the other
+    feeds; a summary line follows each round. The first Ctrl-C finishes the entry at hand
+    and prints the totals.
+    """
+    from .watch import parse_interval, read_feed_list, watch
+
+    settings = _settings(options)
+    interval = parse_interval(every)
+    feeds = read_feed_list(feeds_file)
+    with _store(db) as store:
+        summary = watch(feeds, store, settings, every=interval, once=once)
+        stories_in_store = store.count_stories()
+    totals = summary.totals
+    if as_json:
+        echo_json({"rounds": summary.rounds, "stopped": summary.stopped, **asdict(totals), "stories": stories_in_store})
+    else:
+        click.echo(f"{summary.rounds} round{'s' if summary.rounds != 1 else ''}: {totals.line()}")
+    if once and totals.feeds and totals.failed == totals.feeds:
+        raise InputError("no feed could be read; see the reasons above")
 
 
 @main.command()
@@ -195,39 +252,6 @@ def demo(db: str, no_show: bool, **options: Any) -> None:
 # -- listings -----------------------------------------------------------------
 def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "????-??-??"
-
-
-def _story_json(store: Store, story: Story, with_members: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": story.id,
-        "label": story.label,
-        "labels": story.labels,
-        "size": story.size,
-        "languages": story.languages,
-        "outlets": story.outlets,
-        "first_seen": story.first_seen,
-        "last_seen": story.last_seen,
-    }
-    if with_members:
-        members = []
-        for member in story.members:
-            a = store.get_article(member.article_id)
-            members.append(
-                {
-                    "id": a.id,
-                    "title": a.title,
-                    "outlet": a.outlet,
-                    "language": a.language,
-                    "published": a.published,
-                    "url": a.url,
-                    "reason": member.reason,
-                    "score": member.score,
-                    "copy_of": member.copy_of,
-                    "decision": member.details.get("kind"),
-                }
-            )
-        data["members"] = members
-    return data
 
 
 def _print_stories(store: Store, stories: list[Story], limit: int, lang: str | None = None) -> None:
@@ -266,7 +290,7 @@ def stories(db: str, limit: int, lang: str | None, as_json: bool) -> None:
     with _store(db) as store:
         found = store.list_stories(limit=limit)
         if as_json:
-            echo_json([_story_json(store, s) for s in found])
+            echo_json([story_json(store, s) for s in found])
         elif not found:
             err(f"no stories in {db} yet; ingest articles first: storyline ingest PATH --db {db}")
         else:
@@ -282,7 +306,7 @@ def story(story_id: str, db: str, as_json: bool) -> None:
     with _store(db) as store:
         found = store.get_story(story_id)
         if as_json:
-            echo_json(_story_json(store, found))
+            echo_json(story_json(store, found))
             return
         click.echo(f"{found.label}\n{found.id} · {found.size} articles · {', '.join(found.languages)}")
         for lang, label in sorted(found.labels.items()):
@@ -315,12 +339,6 @@ def articles(db: str, limit: int, offset: int, as_json: bool) -> None:
             click.echo(f"{row['id']}  {published}  {row['language'] or '??'}  {outlet:24}  {row['title'][:80]}")
 
 
-def _article_json(a: Article) -> dict[str, Any]:
-    data = asdict(a)
-    data["sentences"] = [{k: v for k, v in s.items()} for s in data["sentences"]]
-    return data
-
-
 @main.command()
 @click.argument("article_id")
 @db_option
@@ -330,7 +348,7 @@ def article(article_id: str, db: str, as_json: bool) -> None:
     with _store(db) as store:
         a = store.get_article(article_id)
     if as_json:
-        echo_json(_article_json(a))
+        echo_json(article_json(a))
         return
     _print_article(a)
 
@@ -353,26 +371,6 @@ def _print_article(a: Article) -> None:
 
 
 # -- compare ------------------------------------------------------------------
-def comparison_json(c: Comparison) -> dict[str, Any]:
-    data: dict[str, Any] = {name: c.scores[name] for name in DIMENSIONS}
-    data.update(
-        {
-            "a": {"id": c.a_id, "title": c.a_title, "language": c.a_language},
-            "b": {"id": c.b_id, "title": c.b_title, "language": c.b_language},
-            "days_apart": c.days_apart,
-            "aligned": [asdict(p) for p in c.aligned],
-            "shared": {kind: o.shared for kind, o in c.overlaps.items()},
-            "only_a": {kind: o.only_a for kind, o in c.overlaps.items()},
-            "only_b": {kind: o.only_b for kind, o in c.overlaps.items()},
-            "a_only_sentences": c.a_only_sentences,
-            "b_only_sentences": c.b_only_sentences,
-            "signals": c.signals,
-            "scorer": c.scorer,
-        }
-    )
-    return data
-
-
 def _bar(score: float) -> str:
     filled = round((4 - score) / 3 * 20)
     return "█" * filled + "·" * (20 - filled)
@@ -554,6 +552,117 @@ def score_pairs_cmd(in_path: str, out_path: str, **options: Any) -> None:
     )
     if report.written == 0:
         raise InputError(f"no pair in {in_path} could be scored; see the reasons above")
+
+
+# -- serve ------------------------------------------------------------------
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on (0 picks a free one).")
+@click.option(
+    "--token",
+    envvar="STORYLINE_TOKEN",
+    default=None,
+    help="Bearer token every write must carry [env STORYLINE_TOKEN]; without one the server is read-only.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    envvar="STORYLINE_CORS_ORIGINS",
+    help="An origin allowed to call the API from a browser (repeatable) [env STORYLINE_CORS_ORIGINS, "
+    "space-separated]; CORS is off by default.",
+)
+@settings_options
+def serve(db: str, host: str, port: int, token: str | None, cors_origins: tuple[str, ...], **options: Any) -> None:
+    """Serve the REST API (/api) and the web UI (/) over DB until Ctrl-C."""
+    import socket
+
+    from .server import serve as run
+
+    settings = _settings(options)
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = int(probe.getsockname()[1])
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+    def ready() -> None:
+        writes = "writes need the bearer token" if token else "read-only (set --token or STORYLINE_TOKEN for writes)"
+        click.echo(f"Storyline is serving {db} at {url}  ({writes}; Ctrl-C stops it)", err=False)
+
+    run(db, host, port, settings, token, list(cors_origins), on_ready=ready)
+
+
+@main.command("extract")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@json_option
+@settings_options
+def extract_cmd(sources: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Show what Storyline extracts from pages, files or URLs, without storing anything.
+
+    Title, text, publish date with its source and confidence, authors, site name,
+    language, URL and image. A feed or sitemap shows each of its articles. With
+    --json, one JSON object per article and line.
+    """
+    from .crawl import document_json, extract_sources
+
+    settings = _settings(options)
+    found = 0
+    for item in extract_sources(sources, settings):
+        if isinstance(item, Problem):
+            err(f"skipped {item.source}: {item.reason}")
+            continue
+        found += 1
+        data = document_json(item)
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, default=json_default))
+            continue
+        date = f"{data['date']} (from {data['date_source']}, confidence {data['date_confidence']})"
+        click.echo(f"# {data['title']}")
+        for label, value in (
+            ("url", data["url"]),
+            ("site", data["site_name"] or data["outlet"]),
+            ("date", date if data["date"] else "unknown"),
+            ("authors", ", ".join(item.authors) or None),
+            ("language", f"{data['language']} ({data['language_confidence']})"),
+            ("image", data["image"]),
+        ):
+            if value:
+                click.echo(f"{label}: {value}")
+        click.echo(f"\n{data['text']}\n")
+    if not found:
+        raise InputError("no article could be extracted; see the reasons above")
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl and csv go to stdout without -o; parquet (storyline[parquet]) needs -o.",
+)
+@click.option(
+    "--what", type=click.Choice(["articles", "stories"]), default="articles", show_default=True, help="What to export."
+)
+@click.option("-o", "--output", "out_path", default=None, metavar="FILE", help="Where to write ('-' for stdout).")
+@db_option
+def export_cmd(fmt: str, what: str, out_path: str | None, db: str) -> None:
+    """Export stored articles (news-please field names) or stories as JSON Lines, CSV or Parquet.
+
+    Articles: title, maintext, date_publish, language, source_domain, url, authors,
+    plus id, story_id, published_source, outlet. Stories: id, label, labels (one per
+    language), languages, outlets, first_seen, last_seen, size, members (id, copy_of).
+    """
+    from .export import export
+
+    if not Path(db).exists():
+        raise InputError(f"there is no database at {db}; give --db FILE, or ingest articles first")
+    with _store(db) as store:
+        count = export(store, fmt, what, out_path)
+    err(f"exported {count} {what}" + ("" if out_path in (None, "-") else f" to {out_path}"))
 
 
 # -- misc -------------------------------------------------------------------
@@ -795,6 +904,108 @@ def cluster_cmd(in_path: str, out_path: str, **options: Any) -> None:
     err(f"{report.written} lines into {report.stories} stories; {len(report.problems)} lines skipped")
     if report.written == 0:
         raise InputError(f"no line of {in_path} could be clustered; see the reasons above")
+
+
+# -- batch: the same stages over a big corpus, on an engine ----------------------------------------
+@main.command("batch")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out", required=True, metavar="DIR", help="Folder (or URL) for the Parquet datasets.")
+@click.option(
+    "--engine",
+    "engine_name",
+    default="local",
+    show_default=True,
+    help="Where the stages run: local (this process) or dask (a Dask cluster; pip install 'storyline[dask]').",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="A running Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster of --workers.",
+)
+@json_option
+@settings_options
+def batch_cmd(
+    inputs: tuple[str, ...], out: str, engine_name: str, scheduler: str | None, as_json: bool, **options: Any
+) -> None:
+    """Run extract → enrich → embed → candidate pairs → pair scores → stories over a corpus, into Parquet.
+
+    INPUT: files or folders (WARC, JSONL, JSON, Parquet, HTML, text; gzip too), local or URLs
+    (s3://… with fsspec and s3fs). A rerun skips the partitions that already finished.
+    Load the result into a database with `storyline load DIR --db FILE`.
+    """
+    from rich.console import Console
+
+    from .batch import run_batch
+    from .engines import open_engine
+
+    settings = _settings(options)
+    console = Console(stderr=True)
+    engine = open_engine(engine_name, settings, scheduler)
+    try:
+        link = getattr(engine, "dashboard_link", None)
+        if link:
+            err(f"dashboard: {link}")
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            report = run_batch(
+                list(inputs), out, settings, engine, log=lambda m: bar.console.print(m), progress=progress
+            )
+    finally:
+        engine.close()
+    if as_json:
+        echo_json(asdict(report))
+    else:
+        click.echo(
+            f"{report.articles} articles, {report.pairs} candidate pairs, {report.stories} stories, "
+            f"{report.problems} skipped; {report.partitions - report.partitions_skipped} of {report.partitions} "
+            f"partitions computed ({report.partitions_skipped} already done) in {report.seconds['total']:.1f} s "
+            f"→ {report.out}"
+        )
+    if report.articles == 0:
+        raise InputError(f"no article could be read from the inputs; see {out}/problems for the reasons")
+
+
+@main.command("load")
+@click.argument("out", metavar="DIR")
+@db_option
+@json_option
+@settings_options
+def load_cmd(out: str, db: str, as_json: bool, **options: Any) -> None:
+    """Load a `storyline batch` output (articles, embeddings, stories, problems) into a database."""
+    from .batch import load_batch
+
+    settings = _settings(options)
+    with _store(db) as store:
+        report = load_batch(out, store, settings)
+        summary = {
+            **asdict(report),
+            "articles_in_store": store.count_articles(),
+            "stories_in_store": store.count_stories(),
+        }
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(
+            f"{report.added} articles added, {report.unchanged} already stored; {report.stories} stories "
+            f"({report.members} members) and {report.problems} problems loaded; "
+            f"{summary['articles_in_store']} articles and {summary['stories_in_store']} stories in {db}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

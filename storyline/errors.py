@@ -5,6 +5,7 @@ CLI can print it as is and the REST API can send it as is.
 
     StorylineError
     ├── InputError          an input file, text or URL cannot be used
+    │   └── FetchError      a URL could not be fetched (refused, unreachable, or the server said no)
     ├── NotFoundError       an article or story id is not in the store
     ├── StoreError          the database cannot be opened or written
     ├── ConfigError         a setting or option has an invalid value
@@ -20,6 +21,20 @@ class StorylineError(Exception):
 
 class InputError(StorylineError):
     """An input (file, line, text) cannot be read as a news article."""
+
+
+class FetchError(InputError):
+    """A URL could not be fetched: refused before connecting, unreachable, or answered with an error.
+
+    ``transient`` is true when trying again later may work (timeouts, 429, 5xx), so a
+    long-running watcher knows whether to retry the URL next round or give up on it.
+    """
+
+    def __init__(self, message: str, url: str = "", status: int | None = None, transient: bool = False) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.transient = transient
 
 
 class NotFoundError(StorylineError, LookupError):

@@ -14,10 +14,11 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +26,11 @@ from .errors import ConfigError, InputError
 from .records import Article, Document, Mention, Problem, Sentence
 from .settings import Settings
 from .store import Store
+
+if TYPE_CHECKING:
+    from .filters import IngestFilter
+    from .readers.warc import WarcPage
+    from .stories import Clusterer
 
 BATCH = 16
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -217,6 +223,7 @@ class Batch:
     articles: list[Article] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    filtered: dict[str, int] = field(default_factory=dict)  # left out by an ingest filter, by reason
 
 
 def build_batches(
@@ -286,25 +293,49 @@ class _DictCache:
 
 
 def enrich_and_embed(
-    articles: list[Article], encoder_name: str, threads: int, sentences: bool = True
+    articles: list[Article],
+    encoder_name: str,
+    threads: int,
+    sentences: bool = True,
+    languages: frozenset[str] = frozenset(),
 ) -> tuple[list[Article], dict[str, np.ndarray]]:
-    """The CPU-heavy part of ingest for one batch: enrichment, then embeddings (keyed by text hash)."""
+    """The CPU-heavy part of ingest for one batch: enrichment, then embeddings (keyed by text hash).
+
+    With ``languages``, articles detected in another language are dropped right after
+    language detection, before the costly stages (they are missing from the result).
+    """
     from .embed import embed_articles, load_encoder
 
-    articles = enrich(articles)
+    stages = default_stages()
+    check_stages(stages)
+    for stage in stages:
+        articles = stage.run(articles)
+        if languages and stage.name == "language":
+            articles = [a for a in articles if a.language in languages]
     cache = _DictCache()
     embed_articles(articles, load_encoder(encoder_name, threads), cache=cache, sentences=sentences)
     return articles, cache.vectors
 
 
 def run_batches(
-    batches: Iterator[Batch], settings: Settings, sentences: bool = True
+    batches: Iterator[Batch],
+    settings: Settings,
+    sentences: bool = True,
+    pool: WorkerPool | None = None,
+    keep: IngestFilter | None = None,
 ) -> Iterator[tuple[Batch, dict[str, np.ndarray]]]:
     """Enrich and embed batches, yielded in order, with the vectors each produced (by text hash).
 
     Work runs in this process, or in ``settings.workers`` processes when there is
-    more than one batch. ``sentences=False`` skips per-sentence embeddings.
+    more than one batch: ``pool``'s when given (shared with other stages of the same
+    ingest), else a pool of its own. ``sentences=False`` skips per-sentence embeddings.
+    ``keep`` leaves out new articles outside its date range (before any work) and in
+    other languages (right after detection); how many each batch lost, by reason, is in
+    its ``filtered``. Articles already stored are never filtered: they stay as they are.
     """
+    languages = keep.languages if keep is not None else frozenset()
+    if keep is not None and (keep.since is not None or keep.until is not None):
+        batches = _keep_dates(batches, keep)
     first = next(batches, None)
     second = next(batches, None) if first is not None else None
     if first is None:
@@ -312,49 +343,103 @@ def run_batches(
     pending = [first] if second is None else [first, second]
     if second is None or settings.workers <= 1:
         for batch in _chain(pending, batches):
+            vectors: dict[str, np.ndarray] = {}
             if batch.articles:
+                before = len(batch.articles)
                 batch.articles, vectors = enrich_and_embed(
-                    batch.articles, settings.encoder, settings.threads, sentences
+                    batch.articles, settings.encoder, settings.threads, sentences, languages
                 )
-            else:
-                vectors = {}
+                _count_filtered(batch, before)
             yield batch, vectors
         return
-    import multiprocessing
     from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
-    Job = tuple[Batch, "Future[tuple[list[Article], dict[str, np.ndarray]]] | None"]
-    with ProcessPoolExecutor(
-        settings.workers, mp_context=multiprocessing.get_context(), initializer=_init_worker
-    ) as pool:
-        queue: deque[Job] = deque()
+    own = pool is None
+    workers = pool if pool is not None else WorkerPool(settings.workers)
+    executor = workers.get()
+    Job = tuple[Batch, "Future[tuple[list[Article], dict[str, np.ndarray]]] | None", int]
+    queue: deque[Job] = deque()
 
-        def submit(batch: Batch) -> None:
-            job = (
-                pool.submit(enrich_and_embed, batch.articles, settings.encoder, 1, sentences)
-                if batch.articles
-                else None
-            )
-            queue.append((batch, job))
+    def submit(batch: Batch) -> None:
+        job = (
+            executor.submit(enrich_and_embed, batch.articles, settings.encoder, 1, sentences, languages)
+            if batch.articles
+            else None
+        )
+        queue.append((batch, job, len(batch.articles)))
 
-        def take() -> tuple[Batch, dict[str, np.ndarray]]:
-            batch, job = queue.popleft()
-            if job is None:
-                return batch, {}
-            batch.articles, vectors = job.result()
-            return batch, vectors
+    def take() -> tuple[Batch, dict[str, np.ndarray]]:
+        batch, job, before = queue.popleft()
+        if job is None:
+            return batch, {}
+        batch.articles, vectors = job.result()
+        _count_filtered(batch, before)
+        return batch, vectors
 
-        try:
-            for batch in _chain(pending, batches):
-                submit(batch)
-                if len(queue) > 2 * settings.workers:
-                    yield take()
-            while queue:
+    try:
+        for batch in _chain(pending, batches):
+            submit(batch)
+            if len(queue) > 2 * settings.workers:
                 yield take()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        while queue:
+            yield take()
+    except BaseException:
+        workers.close(cancel=True)
+        raise
+    finally:
+        if own:
+            workers.close()
+
+
+def _keep_dates(batches: Iterator[Batch], keep: IngestFilter) -> Iterator[Batch]:
+    for batch in batches:
+        before = len(batch.articles)
+        batch.articles = [a for a in batch.articles if keep.keeps_date(a.published)]
+        if len(batch.articles) < before:
+            batch.filtered["date"] = batch.filtered.get("date", 0) + before - len(batch.articles)
+        yield batch
+
+
+def _count_filtered(batch: Batch, before: int) -> None:
+    if len(batch.articles) < before:
+        batch.filtered["language"] = batch.filtered.get("language", 0) + before - len(batch.articles)
+
+
+class WorkerPool:
+    """The worker processes of one ingest, started on first use and shared by its stages.
+
+    WARC extraction (:func:`storyline.readers.warc.resolve_pages`) and enrichment plus
+    embedding (:func:`run_batches`) submit to the same processes, so each worker forks
+    once and loads its models once. Workers are forked (copy-on-write, nothing to
+    pickle at start) and limited to one BLAS thread each.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        """The executor; its processes start with the first job submitted, not before."""
+        if self._executor is None:
+            import multiprocessing
+
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context(), initializer=_init_worker
+            )
+        return self._executor
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers: after their jobs, or at once with queued jobs dropped when ``cancel``."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.close(cancel=exc_type is not None)
 
 
 def _init_worker() -> None:
@@ -377,6 +462,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     decisions: list[Any] = field(default_factory=list)
+    filtered: dict[str, int] = field(default_factory=dict)  # left out by the ingest filter, by reason
 
 
 def store_terms(store: Store, articles: Sequence[Article]) -> None:
@@ -398,6 +484,7 @@ def ingest(
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
     cluster: bool = True,
+    keep: IngestFilter | None = None,
 ) -> IngestReport:
     """Read, enrich, embed and store every article under ``paths``; put each new one into a story.
 
@@ -405,18 +492,49 @@ def ingest(
     Files are read here; enrichment and embedding run in ``settings.workers``
     processes when the input has more than one batch, while this process stores
     each finished batch (one transaction) and assigns its articles to stories in
-    date order. A failure loses nothing stored before.
+    date order. A failure loses nothing stored before. ``paths`` may also be
+    ``http(s)`` URLs of pages, feeds or sitemaps, and a feed's link-only entries are
+    fetched (:func:`storyline.crawl.read_sources`).
     """
-    from .readers import read_paths
+    from .crawl import read_sources
+
+    settings = settings or Settings()
+    return ingest_documents(
+        read_sources(paths, settings), store, settings, progress=progress, cluster=cluster, keep=keep
+    )
+
+
+def ingest_documents(
+    docs: Iterable[Document | Problem | WarcPage],
+    store: Store,
+    settings: Settings | None = None,
+    progress: Callable[[int], None] | None = None,
+    cluster: bool = True,
+    keep: IngestFilter | None = None,
+    clusterer: Clusterer | None = None,
+) -> IngestReport:
+    """:func:`ingest` for documents already read (a watcher's fetched articles, a plugin's records).
+
+    A long-lived caller (the REST server) passes its own ``clusterer`` so the vector index is not
+    loaded again for each request.
+
+    WARC pages among ``docs`` are extracted in the worker processes, which then enrich
+    and embed (:class:`WorkerPool`). ``keep`` leaves out new articles by publish date and
+    by detected language (see :func:`run_batches`); ``report.filtered`` counts them by reason.
+    """
+    from .readers.warc import resolve_pages
     from .stories import Clusterer, _arrival_order
 
     settings = settings or Settings()
     check_stages(default_stages())
     report = IngestReport()
-    clusterer: Clusterer | None = None
-    batches = build_batches(read_paths(paths, settings.max_bytes), settings, known=store.has_articles)
+    pool = WorkerPool(settings.workers)
+    found = resolve_pages(docs, pool.get() if settings.workers > 1 else None, ahead=2 * settings.workers)
+    batches = build_batches(found, settings, known=store.has_articles)
     try:
-        for batch, vectors in run_batches(batches, settings):
+        for batch, vectors in run_batches(batches, settings, pool=pool, keep=keep):
+            for reason, count in batch.filtered.items():
+                report.filtered[reason] = report.filtered.get(reason, 0) + count
             if vectors:
                 store.put_vectors(settings.encoder, vectors)
             fresh: list[Article] = []
@@ -435,7 +553,11 @@ def ingest(
                 report.problems.extend(batch.problems)
             if progress:
                 progress(len(batch.articles) + len(batch.known) + len(batch.problems))
+    except BaseException:
+        pool.close(cancel=True)
+        raise
     finally:
+        pool.close()
         if clusterer is not None:
             clusterer.index.save()
     return report
@@ -491,6 +613,7 @@ __all__ = [
     "Batch",
     "IngestReport",
     "Stage",
+    "WorkerPool",
     "article_from_text",
     "article_id",
     "articles_from_path",
@@ -501,6 +624,7 @@ __all__ = [
     "enrich",
     "enrich_and_embed",
     "ingest",
+    "ingest_documents",
     "load_article",
     "normalise_text",
     "process_documents",

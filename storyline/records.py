@@ -57,6 +57,8 @@ class Document:
     authors: list[str] = field(default_factory=list)
     source: str = ""
     format: str = ""
+    site_name: str | None = None
+    image: str | None = None
 
 
 @dataclass(slots=True)

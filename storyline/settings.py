@@ -51,9 +51,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("evidence_pairs", 8, "How many aligned sentence pairs `compare` shows."),
     Setting("scorer", "learned", "Pair scorer: learned (trained on SemEval-2022 Task 8) or heuristic (zero-shot)."),
+    Setting("user_agent", "Storyline/0.1", "User-Agent sent when fetching URLs; robots.txt rules for it apply."),
+    Setting("fetch_timeout", 20.0, "Seconds to wait for a server to connect or send data (a whole response: 5x)."),
+    Setting("fetch_retries", 3, "Retries of a URL after 429, 5xx, a timeout or a failed connection (backoff doubles)."),
+    Setting("max_redirects", 5, "Most redirects followed for one URL; more is reported as a redirect loop."),
+    Setting("respect_robots", True, "Obey each site's robots.txt (and its Crawl-delay) when fetching."),
+    Setting(
+        "allow_private",
+        False,
+        "Fetch from private, loopback and link-local addresses too (refused by default: a feed must not "
+        "reach into your network).",
+    ),
+    Setting(
+        "allow_hosts",
+        "",
+        "Comma-separated host or host:port entries that may be fetched although they resolve to a private "
+        "address (an intranet feed: news.corp.example, 127.0.0.1:8080).",
+    ),
+    Setting("host_delay", 1.0, "Fewest seconds between two requests to the same host (politeness)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,14 @@ class Settings:
     story_window_days: float = 21.0
     evidence_pairs: int = 8
     scorer: str = "learned"
+    user_agent: str = "Storyline/0.1"
+    fetch_timeout: float = 20.0
+    fetch_retries: int = 3
+    max_redirects: int = 5
+    respect_robots: bool = True
+    allow_private: bool = False
+    allow_hosts: str = ""
+    host_delay: float = 1.0
 
     def replace(self, **changes: Any) -> Settings:
         return load_settings(changes, base=self)
@@ -78,6 +105,8 @@ def _coerce(setting: Setting, value: Any) -> Any:
     kind = type(setting.default)
     if isinstance(value, kind):
         return value
+    if kind is bool and isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]  # bool("false") is True: spell the words out
     try:
         return kind(value)
     except (TypeError, ValueError):

@@ -68,3 +68,45 @@ def run_cli(
     if check and result.returncode != 0:
         raise AssertionError(f"storyline {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+TOKEN = "test-token-7f3a"
+
+
+@pytest.fixture(scope="session")
+def web_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo database (and its vector index) that the API and UI tests may write to."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("web") / "web.db"
+    shutil.copy(demo_db, path)
+    index = Path(str(demo_db) + ".usearch")
+    if index.exists():
+        shutil.copy(index, str(path) + ".usearch")
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(web_db: Path) -> Iterator[str]:
+    """The API and UI served by a real uvicorn on a free loopback port (once per session); yields its URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from storyline.server import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(web_db, token=TOKEN), host="127.0.0.1", port=0, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

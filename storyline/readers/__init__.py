@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..extract import date_from_name
 from ..records import Document, Problem
 from .decode import unpack
+from .warc import WarcPage, file_head, head_of, is_warc_name, looks_like_warc, read_warc_file, resolve_pages
 
 
 class Reader(Protocol):
@@ -29,6 +30,7 @@ class Reader(Protocol):
 
 
 _HTML_HINT = re.compile(rb"<(!doctype\s+html|html|head|body|article|main|div|p|h1|title)[\s>]", re.IGNORECASE)
+_JSON_FEED = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/', re.IGNORECASE)
 _FEED_HINT = re.compile(rb"<(rss|feed|rdf:RDF|urlset|sitemapindex)[\s>]", re.IGNORECASE)
 
 
@@ -43,7 +45,7 @@ def detect_format(data: bytes) -> str:
     if stripped.startswith(b"WARC/"):
         return "warc"
     if stripped.startswith(b"{"):
-        return "jsonl"
+        return "feed" if _JSON_FEED.search(head) else "jsonl"
     if stripped.startswith(b"["):
         return "json"
     if _FEED_HINT.search(head[:2048]) and not re.search(rb"<html", head[:2048], re.IGNORECASE):
@@ -78,15 +80,17 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
 
 def read_bytes(data: bytes, source: str, max_bytes: int) -> Iterator[Document | Problem]:
     """Read one input's bytes with the reader its content calls for."""
+    # a WARC archive goes to its reader still compressed: it is gzip member by member, which warcio streams
+    warc = looks_like_warc(head_of(data))
     try:
-        data = unpack(data, max_bytes)
+        data = data if warc and len(data) <= max_bytes else unpack(data, max_bytes)
     except InputError as exc:
         yield Problem(source, str(exc))
         return
     if not data.strip():
         yield Problem(source, "the file is empty")
         return
-    fmt = detect_format(data)
+    fmt = "warc" if warc else detect_format(data)
     reader = _readers().get(fmt)
     if reader is None:
         yield Problem(
@@ -99,13 +103,38 @@ def read_bytes(data: bytes, source: str, max_bytes: int) -> Iterator[Document | 
 
 
 def read_paths(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Document | Problem]:
-    """Read every file under ``paths``; unreadable ones become :class:`Problem` records."""
+    """Read every file under ``paths``; unreadable ones become :class:`Problem` records.
+
+    WARC pages are extracted here, in this process; :func:`storyline.pipeline.ingest`
+    uses :func:`read_inputs` to extract them in its worker processes instead.
+    """
+    return resolve_pages(read_inputs(paths, max_bytes))
+
+
+def read_inputs(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Document | Problem | WarcPage]:
+    """Like :func:`read_paths`, but a WARC archive's pages come out not yet extracted, as :class:`WarcPage`.
+
+    A WARC archive (found by its content) is streamed record by record, never read
+    whole, so ``max_bytes`` limits each record rather than the file; every other file
+    is read whole, up to ``max_bytes``.
+    """
     for item in iter_files(paths):
         if isinstance(item, Problem):
             yield item
             continue
         source = str(item)
         try:
+            head = file_head(item)
+            if looks_like_warc(head):
+                yield from read_warc_file(item, max_bytes)
+                continue
+            if is_warc_name(item.name) and head.strip():
+                yield Problem(
+                    source,
+                    f"it is named like a WARC archive but is not one (it starts with {head[:24]!r}); "
+                    "check that the download finished, or rename the file if it holds something else",
+                )
+                continue
             size = item.stat().st_size
             if size > max_bytes:
                 yield Problem(
@@ -125,4 +154,4 @@ def read_paths(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Document
             yield found
 
 
-__all__ = ["Reader", "detect_format", "iter_files", "read_bytes", "read_paths"]
+__all__ = ["Reader", "WarcPage", "detect_format", "iter_files", "read_bytes", "read_inputs", "read_paths"]

@@ -25,17 +25,28 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
-    """Decompress gzip ``data``, refusing output larger than ``max_bytes``."""
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
-        raise InputError(f"the gzip data is corrupt ({exc}); re-download or re-compress the file") from None
-    if len(out) > max_bytes:
-        raise InputError(f"it decompresses to more than {max_bytes:,} bytes; raise the max_bytes setting to read it")
-    if not decompressor.eof:
-        raise InputError("the gzip data is truncated; the file was cut off while being written or copied")
-    return out
+    """Decompress gzip ``data`` (every member, as ``cat a.gz b.gz`` makes), refusing output over ``max_bytes``."""
+    parts: list[bytes] = []
+    size = 0
+    while data:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = decompressor.decompress(data, max_bytes + 1 - size)
+        except zlib.error as exc:
+            raise InputError(f"the gzip data is corrupt ({exc}); re-download or re-compress the file") from None
+        size += len(out)
+        parts.append(out)
+        if size > max_bytes or decompressor.unconsumed_tail:
+            raise InputError(
+                f"it decompresses to more than {max_bytes:,} bytes; raise the max_bytes setting to read it"
+            )
+        if not decompressor.eof:
+            raise InputError("the gzip data is truncated; the file was cut off while being written or copied")
+        data = decompressor.unused_data.lstrip(b"\0")  # the next member, if any (padding aside)
+    return b"".join(parts)
+
+
+_SINGLE_BYTE = {"iso8859-1", "iso8859-15", "cp1252", "iso8859-2", "cp1250", "ascii"}
 
 
 def _declared_charset(head: bytes) -> str | None:
@@ -75,6 +86,13 @@ def decode_bytes(data: bytes) -> str:
     if looks_binary(data):
         raise InputError("it is a binary file, not text, HTML or JSONL; give Storyline HTML pages, JSONL or plain text")
     declared = _declared_charset(data[:4096])
+    if declared in _SINGLE_BYTE and not data.isascii():
+        # Pages often say latin-1 while holding UTF-8 (a template's header, a CMS's body). Valid UTF-8 with
+        # non-ASCII bytes almost never happens by chance in a single-byte text, so the bytes win.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if declared:
         try:
             return data.decode(declared)

@@ -109,6 +109,23 @@ class Store(Protocol):
 
     def list_problems(self) -> list[Problem]: ...
 
+    # watched feeds: validators for conditional GET, and the entry URLs already taken
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified of the feed's last good fetch (``None`` when unknown)."""
+        ...
+
+    def record_feed_check(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, error: str | None = None
+    ) -> None:
+        """Record a poll of a feed: new validators when it went well, else the error (validators kept)."""
+        ...
+
+    def seen_entries(self, urls: Sequence[str]) -> set[str]:
+        """Which of these entry URLs a watcher has already taken."""
+        ...
+
+    def mark_entries_seen(self, feed: str, urls: Sequence[str]) -> None: ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Store: ...

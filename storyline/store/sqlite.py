@@ -130,6 +130,22 @@ MIGRATIONS: tuple[str, ...] = (
                      WHERE m.story_id = stories.id),
         updated_at = created_at;
     """,
+    # 2 → 3: watching feeds — each feed's validators for conditional GET and last outcome,
+    # and every entry URL already taken, so a watcher fetches each article once.
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE TABLE feed_entries (
+        url TEXT PRIMARY KEY,
+        feed TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _VECTOR_CHUNK = 500
@@ -520,6 +536,51 @@ class SQLiteStore:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         return [self._story(row) for row in self._db.execute(sql).fetchall()]
 
+    def find_stories(
+        self,
+        language: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[tuple[Story, int]]:
+        """Story headers (no members) with their sizes, most recent activity first, filtered by a language,
+        an outlet and a date range (ISO strings; a story matches when first..last seen overlaps [since, until))."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if language:
+            clauses.append("languages LIKE ?")
+            params.append(f"%{json.dumps(language)}%")
+        if outlet:
+            clauses.append("outlets LIKE ?")
+            params.append(f"%{json.dumps(outlet, ensure_ascii=False)}%")
+        if since:
+            clauses.append("last_seen >= ?")
+            params.append(since)
+        if until:
+            clauses.append("first_seen < ?")
+            params.append(until)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT * FROM stories{where} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?"
+        rows = self._db.execute(sql, [*params, int(limit), int(offset)])
+        return [(self._header(row), int(row["size"])) for row in rows]
+
+    def search_articles(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Articles whose title or text contains ``query`` (case-insensitive for ASCII), newest first."""
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._db.execute(
+            "SELECT a.id, a.title, a.text, a.outlet, a.language, a.published, m.story_id FROM articles a"
+            " LEFT JOIN story_members m ON m.article_id = a.id"
+            " WHERE a.title LIKE ?1 ESCAPE '\\' OR a.text LIKE ?1 ESCAPE '\\' ORDER BY a.published DESC LIMIT ?2",
+            (pattern, int(limit)),
+        )
+        return [dict(row) for row in rows]
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (SQLite's ``PRAGMA data_version``): a cheap cache key."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def count_stories(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
@@ -683,6 +744,44 @@ class SQLiteStore:
         return [
             Problem(row[0], row[1]) for row in self._db.execute("SELECT source, reason FROM problems ORDER BY rowid")
         ]
+
+    # -- watched feeds ----------------------------------------------------------
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self._db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def record_feed_check(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, error: str | None = None
+    ) -> None:
+        with self._transaction():
+            if error is None:
+                self._db.execute(
+                    "INSERT INTO feeds (url, etag, last_modified, checked_at, error) VALUES (?,?,?,?,NULL)"
+                    " ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+                    " checked_at = excluded.checked_at, error = NULL",
+                    (url, etag, last_modified, _now()),
+                )
+            else:  # a failure keeps the validators of the last good fetch
+                self._db.execute(
+                    "INSERT INTO feeds (url, checked_at, error) VALUES (?,?,?)"
+                    " ON CONFLICT(url) DO UPDATE SET checked_at = excluded.checked_at, error = excluded.error",
+                    (url, _now(), error),
+                )
+
+    def seen_entries(self, urls: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(urls), _VECTOR_CHUNK):
+            chunk = list(urls[i : i + _VECTOR_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._db.execute(f"SELECT url FROM feed_entries WHERE url IN ({marks})", chunk))
+        return found
+
+    def mark_entries_seen(self, feed: str, urls: Sequence[str]) -> None:
+        with self._transaction():
+            now = _now()
+            self._db.executemany(
+                "INSERT OR IGNORE INTO feed_entries (url, feed, seen_at) VALUES (?,?,?)", [(u, feed, now) for u in urls]
+            )
 
 
 class _Transaction:
