@@ -71,34 +71,13 @@ def _attributes(tag: str) -> dict[str, str]:
     return {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(tag)}
 
 
-def _json_ld_dates(blocks: list[str]) -> list[str]:
+def _json_ld_values(blocks: list[str], key: str) -> list[str]:
+    """Every non-empty string under ``key`` anywhere in the page's JSON-LD blocks, in document order."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            value = node.get("datePublished")
-            if isinstance(value, str):
-                found.append(value)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for block in blocks:
-        try:
-            walk(json.loads(block))
-        except ValueError:
-            continue
-    return found
-
-
-def _json_ld_headlines(blocks: list[str]) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("headline")
+            value = node.get(key)
             if isinstance(value, str) and value.strip():
                 found.append(value)
             for child in node.values():
@@ -167,7 +146,7 @@ def clean_title(title: str, site_name: str | None = None, outlet: str | None = N
 def find_title(html: str) -> str | None:
     """The headline the page declares for the article: JSON-LD ``headline``, then ``og:title``."""
     head = html[:_HEAD_LIMIT]
-    for value in _json_ld_headlines(_JSON_LD.findall(head)):
+    for value in _json_ld_values(_JSON_LD.findall(head), "headline"):
         return value
     for tag in _META.findall(head):
         attrs = _attributes(tag)
@@ -180,7 +159,7 @@ def find_title(html: str) -> str | None:
 def find_publish_date(html: str) -> tuple[datetime | None, str | None]:
     """The publish date a page declares about itself, and where it was found."""
     head = html[:_HEAD_LIMIT]
-    for value in _json_ld_dates(_JSON_LD.findall(head)):
+    for value in _json_ld_values(_JSON_LD.findall(head), "datePublished"):
         if parsed := parse_datetime(value):
             return parsed, "html:json-ld"
     metas = [_attributes(tag) for tag in _META.findall(head)]

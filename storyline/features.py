@@ -186,6 +186,9 @@ def document_terms(article: Article) -> set[str]:
     return set(content_words(article.title)) | set(content_words(article.text))
 
 
+IDF_MIN_DOCUMENTS = 200
+
+
 def idf_cosine(a: Profile, b: Profile, df: Mapping[str, int], documents: int) -> float:
     """Cosine of TF-IDF vectors, with document frequencies from the store's own articles.
 
@@ -194,7 +197,11 @@ def idf_cosine(a: Profile, b: Profile, df: Mapping[str, int], documents: int) ->
     """
     if not a.words or not b.words or documents < 2:
         return math.nan
-    log_n = math.log(documents + 1)
+    # A young store's counts say little: with two articles, every word they share has the highest
+    # document frequency and would weigh nothing, so two reports of one event looked unrelated.
+    # Counting at least IDF_MIN_DOCUMENTS documents keeps weights near-flat until the store has grown;
+    # the corpora the model was trained on (ECB+, GVA) are larger, so their features are unchanged.
+    log_n = math.log(max(documents, IDF_MIN_DOCUMENTS) + 1)
 
     def weights(tf: dict[str, float]) -> dict[str, float]:
         return {w: v * (log_n - math.log(df.get(w, 0) + 1)) for w, v in tf.items()}

@@ -17,6 +17,8 @@ from storyline.server import create_app
 from storyline.settings import Settings
 
 from .conftest import ROOT, TOKEN
+from .feedsite import add_pages, rss, xml
+from .webserver import Site, serve
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -246,3 +248,27 @@ def test_real_uvicorn_on_loopback(live_server: str) -> None:
         assert http.get(f"/api/articles/{article_id}").status_code == 200
         listed = http.get("/api/stories", params={"outlet": ARTICLE["outlet"]}).json()["stories"]
         assert listed, "a write shows in the (cached) story list at once"
+
+
+@pytest.fixture()
+def site() -> Iterator[Site]:
+    yield from serve()
+
+
+def test_ingest_a_feed_and_refuse_a_private_url(web_db: Path, site: Site) -> None:
+    pages = add_pages(site)
+    items = [
+        {"title": "River floods harbour", "link": pages["flood-a"], "date": "Tue, 03 Mar 2026 20:00:00 GMT"},
+        {"title": "Chess open", "link": pages["chess"]},
+    ]
+    feed = site.add("/feed.xml", xml(rss(items)))
+    with TestClient(create_app(web_db, site.settings(), token=TOKEN)) as local:
+        added = local.post("/api/articles", json={"feed": feed}, headers=AUTH)
+        assert added.status_code == 201, added.text
+        assert len(added.json()["added"]) == 2
+        assert site.hits["/2026/03/flood-a.html"] == 1 and site.hits["/sport/chess.html"] == 1
+    with TestClient(create_app(web_db, token=TOKEN)) as default:  # the loopback server is not allowed by default
+        refused = default.post("/api/articles", json={"url": site.url("/news/flood-b.html")}, headers=AUTH)
+        assert refused.status_code >= 400, refused.text
+        assert "loopback" in refused.text or "private" in refused.text
+        assert site.hits["/news/flood-b.html"] == 0

@@ -251,3 +251,21 @@ def test_a_lost_index_is_rebuilt_from_the_store(demo_copy: Path) -> None:
     with open_store(demo_copy) as store:
         clusterer = Clusterer(store)
         assert len(clusterer.index) == store.count_articles() == 60
+
+
+def test_two_reports_of_one_event_join_in_a_young_store(tmp_path: Path, settings: Settings) -> None:
+    """With two articles stored, every shared word had the top document frequency and weighed nothing."""
+    from storyline.pipeline import ingest_documents
+    from storyline.records import Document
+    from storyline.store import open_store
+
+    from .feedsite import FLOOD_A, FLOOD_B
+
+    docs = [
+        Document(text=" ".join(FLOOD_A), title="River floods Porto Velho Norte harbour", outlet="a.example"),
+        Document(text=" ".join(FLOOD_B), title="Rescue boats out in Porto Velho Norte", outlet="b.example"),
+    ]
+    with open_store(tmp_path / "young.db") as store:
+        report = ingest_documents(docs, store, settings.replace(workers=1))
+        assert len(report.added) == 2
+        assert store.count_stories() == 1, [d.reason for d in report.decisions]

@@ -329,26 +329,13 @@ def _documents_from_json(payload: Any, backend: Backend) -> list[Document | Prob
 
 
 def _fetch(request: FetchIn, backend: Backend) -> list[Document | Problem]:
-    """Fetch a page or a feed with the SSRF-safe fetcher, when this installation has it."""
-    try:
-        from .. import fetch
-    except ImportError:
-        raise ApiError(
-            501, "not_implemented", "ingest by URL or feed is not available in this version; send the article text"
-        ) from None
-    from ..readers import read_bytes
+    """Fetch a page, or a feed or sitemap and its entries' pages, with the SSRF-safe fetcher."""
+    from ..crawl import read_url
+    from ..fetch import Fetcher
 
-    if request.feed:
-        # feeds are read by storyline.feeds, whose entry-to-article step is not settled yet
-        raise ApiError(
-            501, "not_implemented", "ingest of a feed through the API is not available yet; post each article's url"
-        )
-    fetched = fetch.fetch_url(request.url or "", backend.settings)
-    docs = list(read_bytes(fetched.content, fetched.url, backend.settings.max_bytes))
-    for doc in docs:
-        if isinstance(doc, Document):
-            doc.url = doc.url or fetched.url
-    return docs
+    url = request.feed or request.url or ""
+    with Fetcher(backend.settings) as fetcher:
+        return list(read_url(url, fetcher, backend.settings))
 
 
 # -- compare ----------------------------------------------------------------------------------
