@@ -427,8 +427,7 @@ class TaskResult:
 
 def _read_file(f: InputFile, max_bytes: int) -> Iterator[Document | Problem]:
     """One input file's documents, with the readers' own detection; Parquet rows are streamed."""
-    from .extract import date_from_name
-    from .readers import read_bytes
+    from .readers import read_file_bytes, too_large
     from .readers.parquet import MAGIC, read_parquet
 
     try:
@@ -439,23 +438,14 @@ def _read_file(f: InputFile, max_bytes: int) -> Iterator[Document | Problem]:
                 yield from read_parquet(handle, f.uri)
                 return
             if f.size > max_bytes:
-                yield Problem(
-                    f.uri,
-                    f"the file is {f.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-                    "raise the max_bytes setting (STORYLINE_MAX_BYTES) to read it",
-                )
+                yield too_large(f.uri, f.size, max_bytes)
                 return
             handle.seek(0)
             data = handle.read()
     except (OSError, InputError) as exc:
         yield Problem(f.uri, f"it cannot be read ({exc}); check that it exists and is readable")
         return
-    name = f.uri.rsplit("/", 1)[-1]
-    for found in read_bytes(data, f.uri, max_bytes):
-        if isinstance(found, Document) and found.published is None:
-            found.published = date_from_name(name)
-            found.published_source = "filename" if found.published else None
-        yield found
+    yield from read_file_bytes(data, f.uri, f.uri.rsplit("/", 1)[-1], max_bytes)
 
 
 def _process(articles: list[Article], settings: Settings, threads: int) -> list[tuple[Article, ArticleVectors]]:

@@ -22,6 +22,7 @@ from .errors import InputError
 from .extract import parse_datetime
 from .features import Profile, article_profile
 from .pipeline import Batch, build_article, run_batches
+from .readers.jsonl import json_lines
 from .records import DIMENSIONS, Article, ArticleVectors, Document, Problem
 from .settings import Settings
 
@@ -69,15 +70,11 @@ def read_pairs(path: str | Path) -> Iterator[PairInput | Problem]:
     except OSError as exc:
         raise InputError(f"{path} cannot be read ({exc.strerror or exc}); check the path") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for item in json_lines(handle, str(path)):
+            if isinstance(item, Problem):
+                yield item
                 continue
-            where = f"{path}#{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(where, f"line {number} is not valid JSON ({exc.msg}); fix or remove that line")
-                continue
+            number, where, record = item
             if not isinstance(record, dict) or record.get("pair_id") in (None, ""):
                 yield Problem(where, f"line {number} has no pair_id; every line needs one")
                 continue

@@ -48,6 +48,7 @@ from .errors import ConfigError, InputError, NotFoundError
 from .extract import parse_datetime
 from .features import Profile, article_profile, document_terms, idf_cosine, pair_features
 from .index import ExactIndex, UsearchIndex, VectorIndex, estimated_jaccard, lsh_bands, minhash
+from .readers.jsonl import json_lines
 from .records import Article, ArticleVectors, Document, Problem, Story, StoryMember
 from .score import Scorer, get_scorer
 from .settings import Settings
@@ -726,15 +727,11 @@ def _read_cluster_lines(path: Path) -> tuple[list[tuple[str, Document]], list[Pr
     items: list[tuple[str, Document]] = []
     problems: list[Problem] = []
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for item in json_lines(handle, str(path)):
+            if isinstance(item, Problem):
+                problems.append(item)
                 continue
-            where = f"{path}#{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(where, f"line {number} is not valid JSON ({exc.msg}); fix or remove it"))
-                continue
+            number, where, record = item
             if not isinstance(record, dict) or record.get("id") in (None, ""):
                 problems.append(Problem(where, f"line {number} has no id; every line needs one"))
                 continue

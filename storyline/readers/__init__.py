@@ -137,21 +137,41 @@ def read_inputs(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Documen
                 continue
             size = item.stat().st_size
             if size > max_bytes:
-                yield Problem(
-                    source,
-                    f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-                    "raise the max_bytes setting (STORYLINE_MAX_BYTES) to read it",
-                )
+                yield too_large(source, size, max_bytes)
                 continue
             data = item.read_bytes()
         except OSError as exc:
             yield Problem(source, f"it cannot be read ({exc.strerror or exc}); check its permissions")
             continue
-        for found in read_bytes(data, source, max_bytes):
-            if isinstance(found, Document) and found.published is None:
-                found.published = date_from_name(item.name)
-                found.published_source = "filename" if found.published else None
-            yield found
+        yield from read_file_bytes(data, source, item.name, max_bytes)
 
 
-__all__ = ["Reader", "WarcPage", "detect_format", "iter_files", "read_bytes", "read_inputs", "read_paths"]
+def too_large(source: str, size: int, max_bytes: int) -> Problem:
+    """The problem for a file over the ``max_bytes`` setting, saying how to read it anyway."""
+    return Problem(
+        source,
+        f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+        "raise the max_bytes setting (STORYLINE_MAX_BYTES) to read it",
+    )
+
+
+def read_file_bytes(data: bytes, source: str, name: str, max_bytes: int) -> Iterator[Document | Problem]:
+    """:func:`read_bytes` for a whole file: an undated article takes a date written in the file ``name``."""
+    for found in read_bytes(data, source, max_bytes):
+        if isinstance(found, Document) and found.published is None:
+            found.published = date_from_name(name)
+            found.published_source = "filename" if found.published else None
+        yield found
+
+
+__all__ = [
+    "Reader",
+    "WarcPage",
+    "detect_format",
+    "iter_files",
+    "read_bytes",
+    "read_file_bytes",
+    "read_inputs",
+    "read_paths",
+    "too_large",
+]

@@ -10,7 +10,7 @@ line number; the other lines still go in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..errors import InputError
@@ -77,6 +77,21 @@ def _is_one_json_document(content: str) -> bool:
         return False
 
 
+def json_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str, Any] | Problem]:
+    """``(line number, where, value)`` for each non-blank JSON line; a :class:`Problem` for a line that is not JSON.
+
+    ``where`` is ``source#number``, so a later problem with the record can point back to its line.
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source}#{number}"
+        try:
+            yield number, where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Problem(where, f"line {number} is not valid JSON ({exc.msg}); fix or remove that line")
+
+
 class JsonlReader:
     format = "jsonl"
 
@@ -89,15 +104,11 @@ class JsonlReader:
         if _is_one_json_document(content):
             yield from JsonArrayReader().read(data, source)
             return
-        for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
+        for item in json_lines(content.splitlines(), source):
+            if isinstance(item, Problem):
+                yield item
                 continue
-            where = f"{source}#{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(where, f"line {number} is not valid JSON ({exc.msg}); fix or remove that line")
-                continue
+            number, where, record = item
             if not isinstance(record, dict):
                 yield Problem(
                     where, f"line {number} is a JSON {type(record).__name__}, not an object with article fields"
